@@ -1,0 +1,353 @@
+package dev.slipway.deployment;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+
+import dev.slipway.platform.Db;
+import dev.slipway.platform.ProblemException;
+import dev.slipway.platform.Validator;
+import dev.slipway.project.Project;
+import dev.slipway.project.ProjectService;
+import dev.slipway.provider.DeploymentProvider;
+import dev.slipway.provider.ProviderRegistry;
+import dev.slipway.queue.DeploymentRequest;
+import dev.slipway.queue.QueueStore;
+import dev.slipway.security.ApiKeyIdentityProvider;
+import dev.slipway.security.Audit;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.quarkus.logging.Log;
+import io.quarkus.panache.common.Page;
+import io.quarkus.panache.common.Parameters;
+import io.quarkus.panache.common.Sort;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+
+/**
+ * Deployment requests: validation, idempotency, superseding, cancellation and queries. A new deployment is
+ * committed as QUEUED before the dispatcher hears of it, so nothing accepted is ever lost.
+ */
+@ApplicationScoped
+public class DeploymentService {
+
+    /** How long an idempotency key answers with the deployment it first created. */
+    public static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
+    private static final Pattern REF = Pattern.compile("[^\\s~^:?*\\[\\\\]{1,255}");
+    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
+
+    private final ProviderRegistry providers;
+    private final ProjectService projects;
+    private final Audit audit;
+    private final MutinyEmitter<DeploymentRequest> requests;
+    private final MeterRegistry metrics;
+
+    public DeploymentService(ProviderRegistry providers, ProjectService projects, Audit audit,
+            @Channel("deployment-requests") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
+            MutinyEmitter<DeploymentRequest> requests, MeterRegistry metrics) {
+        this.providers = providers;
+        this.projects = projects;
+        this.audit = audit;
+        this.requests = requests;
+        this.metrics = metrics;
+    }
+
+    /** What a client asks for. */
+    public record Request(String project, String environment, String ref, String priority, Boolean supersede) {
+    }
+
+    /** A deployment as created, and whether it was an earlier one answered again for an idempotency key. */
+    public record Created(Deployment deployment, String project, boolean replayed) {
+    }
+
+    /** Validates, stores as QUEUED, supersedes older queued ones, then wakes the dispatcher. */
+    public Uni<Created> create(Request r, String idempotencyKey, SecurityIdentity who) {
+        Validator v = new Validator();
+        v.required(r.project(), "project");
+        v.check(r.environment() == null || r.environment().equals("production") || r.environment().equals("preview"),
+                "environment", "must be \"production\" or \"preview\"");
+        v.matches(r.ref(), REF, "ref", "must be a branch, tag or commit: 1-255 characters, no spaces");
+        v.check(r.priority() == null || Priority.parse(r.priority()).isPresent(), "priority",
+                "must be one of low, normal, high, urgent");
+        v.matches(idempotencyKey, IDEMPOTENCY_KEY, "Idempotency-Key", "must be 1-255 visible ASCII characters");
+        v.throwIfInvalid();
+        Request normalized = new Request(r.project(), r.environment() == null ? "production" : r.environment(),
+                r.ref(), r.priority() == null ? "normal" : r.priority(), r.supersede() == null || r.supersede());
+        return Panache.withTransaction(() -> store(normalized, idempotencyKey, who))
+                .invoke(created -> {
+                    if (!created.replayed()) {
+                        wake(created.deployment());
+                    }
+                });
+    }
+
+    private Uni<Created> store(Request r, String key, SecurityIdentity who) {
+        Long owner = who.getAttribute(ApiKeyIdentityProvider.KEY_ID);
+        String hash = hash(r);
+        Uni<Created> earlier = key == null ? Uni.createFrom().nullItem() : replay(owner, key, hash, r.project());
+        return earlier.chain(found -> found != null ? Uni.createFrom().item(found)
+                : Project.<Project>find("name", r.project()).firstResult().chain(project -> {
+                    if (project == null) {
+                        throw ProblemException.unprocessable("Project '" + r.project() + "' does not exist");
+                    }
+                    if (providers.adapter(project.provider).isEmpty()) {
+                        throw ProblemException.unprocessable("Provider '" + project.provider
+                                + "' has no adapter in this version of Slipway yet");
+                    }
+                    return insert(project, r, key, owner, hash, who);
+                }));
+    }
+
+    private Uni<Created> replay(Long owner, String key, String hash, String projectName) {
+        return Deployment.<Deployment>find("idempotencyOwner = ?1 and idempotencyKey = ?2", owner, key)
+                .firstResult().chain(existing -> {
+                    if (existing == null) {
+                        return Uni.createFrom().nullItem();
+                    }
+                    if (existing.createdAt.isBefore(Instant.now().minus(IDEMPOTENCY_WINDOW))) {
+                        // Expired: the key is free again.
+                        return Deployment.update("idempotencyKey = null where id = ?1", existing.id)
+                                .replaceWith((Created) null);
+                    }
+                    if (!hash.equals(existing.requestHash)) {
+                        throw ProblemException.conflict("Idempotency-Key '" + key
+                                + "' was already used with a different request (deployment " + existing.publicId()
+                                + ")");
+                    }
+                    return Uni.createFrom().item(new Created(existing, projectName, true));
+                });
+    }
+
+    private Uni<Created> insert(Project project, Request r, String key, Long owner, String hash,
+            SecurityIdentity who) {
+        Deployment d = new Deployment();
+        d.projectId = project.id;
+        d.provider = project.provider;
+        d.environment = r.environment();
+        d.ref = r.ref() != null ? r.ref() : project.repositoryBranch;
+        d.priority = (short) Priority.parse(r.priority()).orElse(Priority.NORMAL).ordinal();
+        d.status = DeploymentStatus.QUEUED;
+        d.idempotencyKey = key;
+        d.idempotencyOwner = key == null ? null : owner;
+        d.requestHash = hash;
+        d.createdBy = Audit.actorOf(who);
+        return Db.now().invoke(now -> d.createdAt = now).chain(() -> d.<Deployment>persistAndFlush())
+                .call(saved -> notifyStatus(saved.id, 0, DeploymentStatus.QUEUED))
+                .call(saved -> Boolean.TRUE.equals(r.supersede()) ? supersede(saved) : Uni.createFrom().voidItem())
+                .call(saved -> audit.record(who, "deployment.create", saved.publicId(),
+                        project.name + " " + saved.environment + (saved.ref == null ? "" : " " + saved.ref)))
+                .invoke(saved -> Log.infof("deployment %s on %s: queued (%s %s, priority %s) by %s", saved.publicId(),
+                        saved.provider, project.name, saved.environment, r.priority(), saved.createdBy))
+                .map(saved -> new Created(saved, project.name, false));
+    }
+
+    /** Cancels the older queued deployments of the same project and environment. */
+    private Uni<Void> supersede(Deployment newer) {
+        return Panache.getSession().chain(s -> s.createNativeQuery("""
+                select id from deployment where project_id = ?1 and environment = ?2 and status = 'QUEUED'
+                and id < ?3 for update""", Long.class)
+                .setParameter(1, newer.projectId).setParameter(2, newer.environment).setParameter(3, newer.id)
+                .getResultList())
+                .chain(ids -> ids.isEmpty() ? Uni.createFrom().voidItem() : Deployment.update(
+                        "status = ?1, statusReason = ?2, finishedAt = current_timestamp, updatedAt = current_timestamp "
+                                + "where id in ?3 and status = ?4",
+                        DeploymentStatus.CANCELED, "superseded by " + newer.publicId(), ids, DeploymentStatus.QUEUED)
+                        .chain(() -> notifyAll(ids, DeploymentStatus.CANCELED))
+                        .invoke(() -> ids.forEach(id -> Log.infof("deployment d-%d on %s: QUEUED -> CANCELED "
+                                + "(superseded by %s)", id, newer.provider, newer.publicId()))));
+    }
+
+    private Uni<Void> notifyAll(List<Long> ids, DeploymentStatus status) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (Long id : ids) {
+            chain = chain.call(() -> notifyStatus(id, 0, status));
+        }
+        return chain;
+    }
+
+    /** Announces a status change to every replica when the transaction commits. */
+    static Uni<Void> notifyStatus(long id, long logSeq, DeploymentStatus status) {
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                "select count(*) from (select pg_notify(?1, ?2)) as n", Long.class)
+                .setParameter(1, QueueStore.EVENTS_CHANNEL)
+                .setParameter(2, id + ":" + logSeq + ":" + status.name() + ":1")
+                .getSingleResult()).replaceWithVoid();
+    }
+
+    private void wake(Deployment d) {
+        try {
+            requests.sendAndForget(new DeploymentRequest(d.id, d.priority));
+        } catch (RuntimeException e) {
+            // The row is queued either way; the next recovery pass starts it.
+            Log.debugf("deployment %s: dispatcher not woken (%s)", d.publicId(), e.getMessage());
+        }
+    }
+
+    /** Cancels a queued or running deployment; a finished one answers 409. */
+    public Uni<Deployment> cancel(String publicId, SecurityIdentity who) {
+        long id = parse(publicId);
+        String reason = "canceled by " + Audit.actorOf(who);
+        return Panache.withTransaction(() -> Deployment.<Deployment>findById(id).chain(d -> {
+            if (d == null) {
+                throw ProblemException.notFound("Deployment " + publicId);
+            }
+            if (d.status.isTerminal()) {
+                throw ProblemException.conflict("Deployment " + publicId + " already finished as " + d.status);
+            }
+            DeploymentStatus was = d.status;
+            // Bumping the epoch fences out the replica tracking it: its next write changes nothing.
+            return Deployment.update("status = ?1, statusReason = ?2, finishedAt = current_timestamp, "
+                    + "updatedAt = current_timestamp, leaseOwner = null, leaseExpiresAt = null, "
+                    + "leaseEpoch = leaseEpoch + 1 where id = ?3 and status = ?4",
+                    DeploymentStatus.CANCELED, reason, id, was).chain(n -> {
+                        if (n == 0) {
+                            throw ProblemException.conflict("Deployment " + publicId
+                                    + " changed while being cancelled; look at it and try again");
+                        }
+                        return notifyStatus(id, d.logSeq, DeploymentStatus.CANCELED)
+                                .call(() -> audit.record(who, "deployment.cancel", publicId, "was " + was))
+                                .call(() -> Panache.getSession().chain(s -> s.refresh(d)))
+                                .invoke(() -> Log.infof("deployment %s on %s: %s -> CANCELED (%s)", publicId,
+                                        d.provider, was, reason))
+                                .invoke(() -> {
+                                    if (was.isActive()) {
+                                        metrics.counter("slipway_deployments_finished", "provider", d.provider,
+                                                "status", "CANCELED").increment();
+                                    }
+                                })
+                                .replaceWith(d);
+                    });
+        })).call(d -> cancelAtProvider(d));
+    }
+
+    /** Best effort: the provider keeps building otherwise, but the deployment is cancelled for Slipway either way. */
+    private Uni<Void> cancelAtProvider(Deployment d) {
+        DeploymentProvider provider = providers.adapter(d.provider).orElse(null);
+        if (provider == null || d.providerDeploymentId == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return Panache.withSession(() -> Project.<Project>findById(d.projectId))
+                .chain(p -> provider.cancel(new DeploymentProvider.Ref(d.id, d.publicId(), projects.target(p),
+                        d.providerDeploymentId, d.startedAt)))
+                .onFailure().invoke(e -> Log.warnf("deployment %s on %s: cancel at the provider failed: %s",
+                        d.publicId(), d.provider, e.getMessage()))
+                .onFailure().recoverWithNull();
+    }
+
+    /** Queues a new deployment of the same project, environment, ref and priority. */
+    public Uni<Created> redeploy(String publicId, SecurityIdentity who) {
+        long id = parse(publicId);
+        return Panache.withSession(() -> Deployment.<Deployment>findById(id).chain(d -> {
+            if (d == null) {
+                throw ProblemException.notFound("Deployment " + publicId);
+            }
+            return Project.<Project>findById(d.projectId).map(p -> new Request(p.name, d.environment, d.ref,
+                    Priority.ofLevel(d.priority).apiName(), true));
+        })).chain(request -> create(request, null, who));
+    }
+
+    @WithSession
+    public Uni<Deployment> get(String publicId) {
+        long id = parse(publicId);
+        return Deployment.<Deployment>findById(id)
+                .onItem().ifNull().failWith(() -> ProblemException.notFound("Deployment " + publicId));
+    }
+
+    /** Filters of the deployment list; each may be null. */
+    public record Filter(String project, String status, String provider, String environment) {
+    }
+
+    /** One page of deployments, newest first, with the names of their projects. */
+    @WithSession
+    public Uni<Listing> list(Filter f, int page, int size) {
+        Validator v = new Validator();
+        v.check(f.status() == null || isStatus(f.status()), "status", "must be one of " + List.of(
+                DeploymentStatus.values()));
+        v.check(f.provider() == null || providers.isKnown(f.provider()), "provider",
+                "must be one of vercel, railway, render, simulator");
+        v.check(f.environment() == null || List.of("production", "preview").contains(f.environment()),
+                "environment", "must be \"production\" or \"preview\"");
+        v.throwIfInvalid();
+        List<String> where = new ArrayList<>();
+        Parameters params = new Parameters();
+        if (f.project() != null) {
+            where.add("projectId in (select p.id from Project p where p.name = :project)");
+            params.and("project", f.project());
+        }
+        if (f.status() != null) {
+            where.add("status = :status");
+            params.and("status", DeploymentStatus.valueOf(f.status()));
+        }
+        if (f.provider() != null) {
+            where.add("provider = :provider");
+            params.and("provider", f.provider());
+        }
+        if (f.environment() != null) {
+            where.add("environment = :environment");
+            params.and("environment", f.environment());
+        }
+        String query = where.isEmpty() ? "" : String.join(" and ", where);
+        var find = Deployment.<Deployment>find(query, Sort.descending("id"), params);
+        return find.page(Page.of(page, size)).list().chain(items -> find.count().chain(total -> names(items)
+                .map(names -> new Listing(items, names, total))));
+    }
+
+    /** A page of deployments with their project names by project id. */
+    public record Listing(List<Deployment> items, Map<Long, String> projectNames, long total) {
+    }
+
+    /** Project names of some deployments. Needs a session. */
+    public Uni<Map<Long, String>> names(List<Deployment> items) {
+        List<Long> ids = items.stream().map(d -> d.projectId).distinct().toList();
+        if (ids.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        return Project.<Project>list("id in ?1", ids).map(ps -> {
+            Map<Long, String> names = new HashMap<>();
+            ps.forEach(p -> names.put(p.id, p.name));
+            return names;
+        });
+    }
+
+    private static boolean isStatus(String s) {
+        for (DeploymentStatus status : DeploymentStatus.values()) {
+            if (status.name().equals(s)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Parses an API id; an id that cannot exist is simply not found. */
+    public static long parse(String publicId) {
+        return Deployment.parseId(publicId)
+                .orElseThrow(() -> ProblemException.notFound("Deployment " + publicId));
+    }
+
+    private static String hash(Request r) {
+        String canonical = String.join("\u0000", r.project(), r.environment(), String.valueOf(r.ref()),
+                r.priority(), String.valueOf(r.supersede()));
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(canonical.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package dev.slipway.platform;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+/**
+ * Slipway's own settings, all under {@code slipway.*} (environment variables {@code SLIPWAY_*}).
+ */
+@ConfigMapping(prefix = "slipway")
+public interface SlipwayConfig {
+
+    /** Where the embedded PostgreSQL keeps its data (and, later, generated keys). */
+    @WithName("data-dir")
+    @WithDefault("./.slipway")
+    String dataDir();
+
+    /** The bootstrap admin API key ({@code slw_...}); generated and printed once when absent. */
+    @WithName("admin-token")
+    Optional<String> adminToken();
+
+    /** The deployment queue. */
+    Queue queue();
+
+    /** Following deployments at their provider. */
+    Tracking tracking();
+
+    /** Deployment-wide limits. */
+    Deployment deployment();
+
+    /** Per-provider settings, keyed by provider name ({@code vercel}, {@code simulator}, ...). */
+    Map<String, Provider> providers();
+
+    /** Log storage. */
+    Logs logs();
+
+    /** Queue settings. */
+    interface Queue {
+        /** How many deployments may be active (STARTING, BUILDING, DEPLOYING) at once, across replicas. */
+        @WithName("max-active")
+        @WithDefault("10")
+        int maxActive();
+
+        /** How long a claim on a deployment lasts without a heartbeat before another replica takes over. */
+        @WithDefault("30s")
+        Duration lease();
+
+        /** How often queued deployments are re-examined and expired leases taken over. */
+        @WithName("recovery-interval")
+        @WithDefault("5s")
+        Duration recoveryInterval();
+
+        /** How many times a deployment may be claimed or taken over before it is abandoned as failed. */
+        @WithName("max-attempts")
+        @WithDefault("3")
+        int maxAttempts();
+    }
+
+    /** Tracking settings. */
+    interface Tracking {
+        /** First delay between two status polls of a deployment; it doubles up to {@link #pollMax()}. */
+        @WithName("poll-initial")
+        @WithDefault("2s")
+        Duration pollInitial();
+
+        /** Longest delay between two status polls. */
+        @WithName("poll-max")
+        @WithDefault("30s")
+        Duration pollMax();
+    }
+
+    /** Deployment settings. */
+    interface Deployment {
+        /** A deployment still running after this long is cancelled at the provider and ends TIMED_OUT. */
+        @WithDefault("60m")
+        Duration timeout();
+    }
+
+    /** Settings of one provider. */
+    interface Provider {
+        /** How many of this provider's deployments may be active at once; unset means the global limit. */
+        @WithName("max-active")
+        Optional<Integer> maxActive();
+    }
+
+    /** Log settings. */
+    interface Logs {
+        /** Most lines a deployment keeps; past that one marker line says how many were dropped. */
+        @WithName("max-lines")
+        @WithDefault("100000")
+        int maxLines();
+    }
+}

@@ -1,0 +1,80 @@
+package dev.slipway.provider;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.slipway.deployment.DeploymentStatus;
+import dev.slipway.platform.Problem;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * What Slipway needs from a hosting provider. Adapters speak the provider's real API; every method is
+ * non-blocking and fails with {@link ProviderException} saying whether a retry may help.
+ */
+public interface DeploymentProvider {
+
+    /** The provider's name in the API and in settings: {@code vercel}, {@code simulator}, ... */
+    String name();
+
+    /** Problems with a project's {@code target} object for this provider; field names start with {@code target.}. */
+    List<Problem.FieldError> validateTarget(JsonNode target);
+
+    /** Starts a deployment at the provider and answers the provider's id for it. */
+    Uni<String> trigger(Trigger trigger);
+
+    /** How the deployment is doing at the provider. */
+    Uni<Status> status(Ref ref);
+
+    /** Build log lines after {@code cursor} ({@code null} for the start). */
+    Uni<LogChunk> logsSince(Ref ref, String cursor);
+
+    /** Asks the provider to stop the deployment; succeeds if it already ended. */
+    Uni<Void> cancel(Ref ref);
+
+    /**
+     * Finds the provider's deployment by Slipway's tag when a trigger's outcome is unknown (a crash between
+     * the trigger and storing its id). Empty when the provider has none or cannot search by tag.
+     */
+    default Uni<Optional<String>> findByTag(Ref ref) {
+        return Uni.createFrom().item(Optional.empty());
+    }
+
+    /** Whether {@link #findByTag} can find deployments at all. */
+    default boolean canFindByTag() {
+        return false;
+    }
+
+    /**
+     * A fixed delay between polls, for providers cheap enough to poll often (the in-process simulator);
+     * empty means exponential backoff from the tracking settings.
+     */
+    default Optional<Duration> pollInterval() {
+        return Optional.empty();
+    }
+
+    /** What to deploy, as the adapter needs it. */
+    record Trigger(long deploymentId, String publicId, String project, JsonNode target, String repositoryUrl,
+            String repositoryBranch, String ref, String environment) {
+    }
+
+    /** A deployment already known to the provider. */
+    record Ref(long deploymentId, String publicId, JsonNode target, String providerDeploymentId,
+            Instant startedAt) {
+    }
+
+    /** The provider's view of a deployment, mapped onto Slipway's states. */
+    record Status(DeploymentStatus status, String url, String reason) {
+    }
+
+    /** One build log line from the provider. */
+    record LogLine(Instant at, String stream, String message) {
+    }
+
+    /** Lines read after a cursor, the cursor to continue from, and whether more are ready right now. */
+    record LogChunk(List<LogLine> lines, String nextCursor, boolean more) {
+    }
+}

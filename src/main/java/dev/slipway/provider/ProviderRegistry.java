@@ -1,0 +1,68 @@
+package dev.slipway.provider;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.slipway.platform.Problem;
+
+/**
+ * The providers Slipway knows and the adapters this build has for them.
+ */
+@ApplicationScoped
+public class ProviderRegistry {
+
+    /** Every provider name a project may use. */
+    public static final Set<String> KNOWN = Set.of("vercel", "railway", "render", "simulator");
+
+    /** Required target fields of providers whose adapter is not in this build yet. */
+    private static final Map<String, List<String>> REQUIRED_TARGET_FIELDS = Map.of(
+            "vercel", List.of("project"),
+            "railway", List.of("projectId", "environmentId", "serviceId"),
+            "render", List.of("serviceId"));
+
+    private final Map<String, DeploymentProvider> adapters;
+
+    public ProviderRegistry(Instance<DeploymentProvider> adapters) {
+        this.adapters = adapters.stream().collect(Collectors.toMap(DeploymentProvider::name, Function.identity()));
+    }
+
+    public boolean isKnown(String name) {
+        return KNOWN.contains(name);
+    }
+
+    /** The adapter for a provider, if this build has one. */
+    public Optional<DeploymentProvider> adapter(String name) {
+        return Optional.ofNullable(adapters.get(name));
+    }
+
+    /** The adapter for a provider whose deployments are already running; it must exist. */
+    public DeploymentProvider require(String name) {
+        return adapter(name).orElseThrow(() -> new IllegalStateException("no adapter for provider " + name));
+    }
+
+    /** Problems with a project target for {@code provider}, which must be known. */
+    public List<Problem.FieldError> validateTarget(String provider, JsonNode target) {
+        DeploymentProvider adapter = adapters.get(provider);
+        if (adapter != null) {
+            return adapter.validateTarget(target);
+        }
+        List<Problem.FieldError> errors = new ArrayList<>();
+        for (String field : REQUIRED_TARGET_FIELDS.getOrDefault(provider, List.of())) {
+            JsonNode value = target.get(field);
+            if (value == null || !value.isTextual() || value.asText().isBlank()) {
+                errors.add(new Problem.FieldError("target." + field, "is required for " + provider));
+            }
+        }
+        return errors;
+    }
+}

@@ -1,0 +1,320 @@
+package dev.slipway.tracking;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.slipway.deployment.DeploymentStatus;
+import dev.slipway.logs.LogRedactor;
+import dev.slipway.platform.SlipwayConfig;
+import dev.slipway.provider.DeploymentProvider;
+import dev.slipway.provider.DeploymentProvider.LogLine;
+import dev.slipway.provider.ProviderException;
+import dev.slipway.provider.ProviderRegistry;
+import dev.slipway.queue.Claim;
+import dev.slipway.queue.QueueStore;
+import dev.slipway.queue.QueueStore.Progress;
+import dev.slipway.queue.Replica;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+
+/**
+ * Follows each deployment this replica has claimed to its end: triggers it at the provider, polls its status
+ * and logs (a fixed interval for the simulator, exponential backoff with jitter otherwise), and writes every
+ * step with the lease epoch so a replica that lost the deployment cannot change it any more.
+ */
+@ApplicationScoped
+public class Tracker {
+
+    private final QueueStore store;
+    private final ProviderRegistry providers;
+    private final SlipwayConfig config;
+    private final Replica replica;
+    private final Vertx vertx;
+    private final FinishListener finished;
+    private final Map<Long, Tracked> tracked = new ConcurrentHashMap<>();
+    private volatile boolean stopping;
+
+    public Tracker(QueueStore store, ProviderRegistry providers, SlipwayConfig config, Replica replica, Vertx vertx,
+            FinishListener finished) {
+        this.store = store;
+        this.providers = providers;
+        this.config = config;
+        this.replica = replica;
+        this.vertx = vertx;
+        this.finished = finished;
+    }
+
+    /** Told when a tracked deployment reaches a terminal state, so capacity can be reused. */
+    public interface FinishListener {
+        void finished(Claim claim, DeploymentStatus status);
+    }
+
+    /** Starts following a freshly claimed or taken-over deployment. */
+    public void follow(Claim claim, boolean takenOver) {
+        if (stopping) {
+            return;
+        }
+        Tracked t = new Tracked(claim, takenOver);
+        if (tracked.putIfAbsent(claim.id(), t) == null) {
+            t.next(Duration.ZERO);
+        }
+    }
+
+    /** How many deployments this replica follows right now. */
+    public int size() {
+        return tracked.size();
+    }
+
+    /** The claims this replica holds, for the lease heartbeat. */
+    public List<Claim> held() {
+        return tracked.values().stream().map(t -> t.claim).toList();
+    }
+
+    /** Stops following deployments whose lease this replica no longer holds. */
+    public void keepOnly(List<Long> heldIds) {
+        for (Tracked t : new ArrayList<>(tracked.values())) {
+            if (!heldIds.contains(t.claim.id())) {
+                Log.infof("deployment %s on %s: lease lost, another replica follows it now", t.claim.publicId(),
+                        t.claim.provider());
+                t.stop();
+            }
+        }
+    }
+
+    /** Stops following everything (shutdown); leases are handed back separately. */
+    public void stopAll() {
+        stopping = true;
+        tracked.values().forEach(Tracked::stop);
+    }
+
+    /** One deployment being followed. Its steps run one after another, never concurrently. */
+    private final class Tracked {
+
+        private final Claim claim;
+        private final boolean takenOver;
+        private final DeploymentProvider provider;
+        private DeploymentStatus status;
+        private String providerId;
+        private String cursor;
+        private long logSeq;
+        private Duration backoff;
+        private volatile boolean stopped;
+        private long timer = -1;
+
+        Tracked(Claim claim, boolean takenOver) {
+            this.claim = claim;
+            this.takenOver = takenOver;
+            this.provider = providers.require(claim.provider());
+            this.status = claim.status();
+            this.providerId = claim.providerDeploymentId();
+            this.cursor = claim.logCursor();
+            this.logSeq = claim.logSeq();
+            this.backoff = config.tracking().pollInitial();
+        }
+
+        void stop() {
+            stopped = true;
+            tracked.remove(claim.id(), this);
+            if (timer >= 0) {
+                vertx.cancelTimer(timer);
+            }
+        }
+
+        void next(Duration delay) {
+            if (stopped) {
+                return;
+            }
+            if (delay.isZero()) {
+                vertx.runOnContext(this::step);
+            } else {
+                timer = vertx.setTimer(delay.toMillis(), id -> step());
+            }
+        }
+
+        private void step() {
+            timer = -1;
+            if (stopped) {
+                return;
+            }
+            Uni<Duration> work = providerId == null ? start() : poll();
+            work.subscribe().with(this::next, this::failed);
+        }
+
+        private Uni<Duration> start() {
+            if (claim.attempts() > config.queue().maxAttempts()) {
+                return finish(DeploymentStatus.FAILED, "abandoned after " + config.queue().maxAttempts()
+                        + " attempts: the process following it stopped each time", null);
+            }
+            if (takenOver && !provider.canFindByTag()) {
+                return finish(DeploymentStatus.FAILED, "Slipway lost track of this deployment while starting it at "
+                        + provider.name() + "; check " + provider.name() + " for a deployment started around "
+                        + claim.startedAt() + " before redeploying", null);
+            }
+            Uni<String> id = takenOver
+                    ? provider.findByTag(ref()).chain(found -> found.map(f -> Uni.createFrom().item(f))
+                            .orElseGet(this::trigger))
+                    : trigger();
+            return id.chain(pid -> write(new Progress(status, status, null, null, pid, List.of(), null))
+                    .map(held -> {
+                        if (held) {
+                            providerId = pid;
+                            Log.infof("deployment %s on %s: triggered as %s", claim.publicId(), provider.name(), pid);
+                        } else {
+                            // Cancelled (or taken over) while the trigger was in flight: stop what was started.
+                            provider.cancel(refFor(pid)).subscribe().with(x -> { }, e -> Log.warnf(
+                                    "deployment %s on %s: could not cancel %s: %s", claim.publicId(),
+                                    provider.name(), pid, e.getMessage()));
+                        }
+                        return Duration.ZERO;
+                    }));
+        }
+
+        private Uni<String> trigger() {
+            return provider.trigger(new DeploymentProvider.Trigger(claim.id(), claim.publicId(), claim.project(),
+                    claim.target(), claim.repositoryUrl(), claim.repositoryBranch(), claim.ref(),
+                    claim.environment()));
+        }
+
+        private Uni<Duration> poll() {
+            if (claim.startedAt() != null
+                    && claim.startedAt().plus(config.deployment().timeout()).isBefore(Instant.now())) {
+                return provider.cancel(ref()).onFailure().recoverWithNull()
+                        .chain(() -> finish(DeploymentStatus.TIMED_OUT, "did not finish within "
+                                + config.deployment().timeout().toMinutes() + " minutes; cancelled at "
+                                + provider.name(), null));
+            }
+            return provider.status(ref()).chain(s -> provider.logsSince(ref(), cursor).chain(chunk -> {
+                DeploymentStatus to = status.canMoveTo(s.status()) ? s.status() : status;
+                // Finish only once every log line is in, so followers see the whole log before the end.
+                if (to.isTerminal() && chunk.more()) {
+                    to = status;
+                }
+                boolean changed = to != status;
+                Progress progress = new Progress(status, to, changed ? s.reason() : null, s.url(), null,
+                        limit(chunk.lines()), chunk.nextCursor());
+                DeploymentStatus target = to;
+                return write(progress).map(held -> {
+                    if (!held) {
+                        return Duration.ZERO;
+                    }
+                    cursor = chunk.nextCursor();
+                    if (changed) {
+                        Log.infof("deployment %s on %s: %s -> %s", claim.publicId(), provider.name(), status,
+                                target);
+                        status = target;
+                    }
+                    if (target.isTerminal()) {
+                        done(target);
+                        return Duration.ZERO;
+                    }
+                    return delay(changed || !chunk.lines().isEmpty(), chunk.more());
+                });
+            }));
+        }
+
+        private Uni<Duration> finish(DeploymentStatus to, String reason, String url) {
+            return write(new Progress(status, to, reason, url, null, List.of(), null)).map(held -> {
+                if (held) {
+                    Log.infof("deployment %s on %s: %s -> %s (%s)", claim.publicId(), provider.name(), status, to,
+                            reason);
+                    status = to;
+                    done(to);
+                }
+                return Duration.ZERO;
+            });
+        }
+
+        private Uni<Boolean> write(Progress progress) {
+            return store.advance(claim.id(), claim.epoch(), progress, config.queue().lease()).map(result -> {
+                if (!result.held()) {
+                    Log.debugf("deployment %s: lease epoch %d no longer holds; stopping", claim.publicId(),
+                            claim.epoch());
+                    stop();
+                    return false;
+                }
+                logSeq = result.logSeq();
+                return true;
+            });
+        }
+
+        private void done(DeploymentStatus end) {
+            stop();
+            finished.finished(claim, end);
+        }
+
+        private void failed(Throwable e) {
+            if (stopped) {
+                return;
+            }
+            if (e instanceof ProviderException p && !p.isTransient()) {
+                finish(DeploymentStatus.FAILED, p.getMessage(), null).subscribe().with(this::next, this::retryLater);
+                return;
+            }
+            retryLater(e);
+        }
+
+        private void retryLater(Throwable e) {
+            Duration wait = delay(false, false);
+            Log.warnf("deployment %s on %s: %s; trying again in %d ms", claim.publicId(), claim.provider(),
+                    e.getMessage(), wait.toMillis());
+            next(wait);
+        }
+
+        /** The next poll: at once while lines are waiting, else a fixed interval or jittered backoff. */
+        private Duration delay(boolean progressed, boolean more) {
+            if (more) {
+                return Duration.ZERO;
+            }
+            if (provider.pollInterval().isPresent()) {
+                return provider.pollInterval().get();
+            }
+            Duration max = config.tracking().pollMax();
+            backoff = progressed ? config.tracking().pollInitial() : min(backoff.multipliedBy(2), max);
+            long ms = backoff.toMillis();
+            // Full jitter over the upper half keeps many deployments from polling in lockstep.
+            return Duration.ofMillis(ms / 2 + ThreadLocalRandom.current().nextLong(ms / 2 + 1));
+        }
+
+        private List<LogLine> limit(List<LogLine> lines) {
+            long max = config.logs().maxLines();
+            List<LogLine> kept = new ArrayList<>(lines.size());
+            long seq = logSeq;
+            for (LogLine line : lines) {
+                if (seq < max - 1) {
+                    kept.add(new LogLine(line.at(), line.stream(), LogRedactor.clean(line.message())));
+                    seq++;
+                } else if (seq == max - 1) {
+                    kept.add(new LogLine(line.at(), "system", "[slipway] this deployment reached its limit of "
+                            + max + " log lines; later lines are not kept"));
+                    seq++;
+                }
+            }
+            return kept;
+        }
+
+        private DeploymentProvider.Ref ref() {
+            return refFor(providerId);
+        }
+
+        private DeploymentProvider.Ref refFor(String id) {
+            return new DeploymentProvider.Ref(claim.id(), claim.publicId(), claim.target(), id, claim.startedAt());
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** This replica's lease owner id, as the heartbeat needs it. */
+    public String owner() {
+        return replica.id();
+    }
+}
