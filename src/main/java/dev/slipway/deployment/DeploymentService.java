@@ -90,6 +90,9 @@ public class DeploymentService {
         Request normalized = new Request(r.project(), r.environment() == null ? "production" : r.environment(),
                 r.ref(), r.priority() == null ? "normal" : r.priority(), r.supersede() == null || r.supersede());
         return Panache.withTransaction(() -> store(normalized, idempotencyKey, who))
+                // Two requests with one key at once: the unique index lets one insert win; the other replays it.
+                .onFailure(DeploymentService::isIdempotencyRace)
+                .recoverWithUni(() -> Panache.withTransaction(() -> store(normalized, idempotencyKey, who)))
                 .invoke(created -> {
                     if (!created.replayed()) {
                         wake(created.deployment());
@@ -233,7 +236,9 @@ public class DeploymentService {
                                 })
                                 .replaceWith(d);
                     });
-        })).call(d -> cancelAtProvider(d));
+        })).call(d -> cancelAtProvider(d))
+                // A cancelled active deployment frees capacity that a queued one may be waiting for.
+                .invoke(this::wake);
     }
 
     /** Best effort: the provider keeps building otherwise, but the deployment is cancelled for Slipway either way. */
@@ -338,6 +343,15 @@ public class DeploymentService {
     public static long parse(String publicId) {
         return Deployment.parseId(publicId)
                 .orElseThrow(() -> ProblemException.notFound("Deployment " + publicId));
+    }
+
+    private static boolean isIdempotencyRace(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("deployment_idempotency")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String hash(Request r) {

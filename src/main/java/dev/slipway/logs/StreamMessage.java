@@ -4,11 +4,14 @@ import java.time.Instant;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 /**
  * One message of a live stream (WebSocket or SSE): {@code type} is {@code log} (with {@code seq}, {@code at},
  * {@code stream}, {@code message}), {@code status} (with {@code status}, {@code statusReason}) or {@code end}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@RegisterForReflection
 public record StreamMessage(String type, String deploymentId, Long seq, Instant at, String stream, String message,
         String status, String statusReason) {
 

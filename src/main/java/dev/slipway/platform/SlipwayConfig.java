@@ -1,7 +1,6 @@
 package dev.slipway.platform;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -32,8 +31,8 @@ public interface SlipwayConfig {
     /** Deployment-wide limits. */
     Deployment deployment();
 
-    /** Per-provider settings, keyed by provider name ({@code vercel}, {@code simulator}, ...). */
-    Map<String, Provider> providers();
+    /** Per-provider settings. */
+    Providers providers();
 
     /** Log storage. */
     Logs logs();
@@ -78,6 +77,32 @@ public interface SlipwayConfig {
         /** A deployment still running after this long is cancelled at the provider and ends TIMED_OUT. */
         @WithDefault("60m")
         Duration timeout();
+    }
+
+    /** Settings of each provider ({@code SLIPWAY_PROVIDERS_<P>_...}). */
+    interface Providers {
+        /** Vercel. */
+        Provider vercel();
+
+        /** Railway. */
+        Provider railway();
+
+        /** Render. */
+        Provider render();
+
+        /** The offline simulator. */
+        Provider simulator();
+
+        /** The settings of the provider called {@code name}. */
+        default Provider named(String name) {
+            return switch (name) {
+                case "vercel" -> vercel();
+                case "railway" -> railway();
+                case "render" -> render();
+                case "simulator" -> simulator();
+                default -> throw new IllegalArgumentException("unknown provider " + name);
+            };
+        }
     }
 
     /** Settings of one provider. */

@@ -131,10 +131,7 @@ public class Dispatcher implements Tracker.FinishListener {
     private Map<String, Integer> providerLimits() {
         Map<String, Integer> limits = new LinkedHashMap<>();
         for (String provider : ProviderRegistry.KNOWN) {
-            SlipwayConfig.Provider settings = config.providers().get(provider);
-            int max = settings == null ? config.queue().maxActive()
-                    : settings.maxActive().orElse(config.queue().maxActive());
-            limits.put(provider, max);
+            limits.put(provider, config.providers().named(provider).maxActive().orElse(config.queue().maxActive()));
         }
         return limits;
     }

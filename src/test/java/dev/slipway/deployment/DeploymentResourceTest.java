@@ -21,6 +21,10 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -483,7 +487,10 @@ class DeploymentResourceTest {
             RestAssured.given().get("/api/v1/deployments/" + id).then().statusCode(401);
             RestAssured.given().contentType("application/json").body(Map.of("project", project))
                     .post("/api/v1/deployments").then().statusCode(401);
-            RestAssured.given().post("/api/v1/deployments/" + id + "/cancel").then().statusCode(401);
+            RestAssured.given().contentType("application/json").post("/api/v1/deployments/" + id + "/cancel")
+                    .then().statusCode(401);
+            assertThat(bareStatus("POST", "/api/v1/deployments/" + id + "/cancel", null)).isEqualTo(401);
+            assertThat(bareStatus("POST", "/api/v1/deployments/" + id + "/redeploy", null)).isEqualTo(401);
             as("slw_not_a_real_key_at_all").get("/api/v1/deployments").then().statusCode(401);
 
             as(deployer).post("/api/v1/deployments/" + id + "/cancel").then().statusCode(200)
@@ -493,6 +500,44 @@ class DeploymentResourceTest {
             as(deployer).post("/api/v1/deployments/" + again + "/cancel").then().statusCode(200);
         } finally {
             cancelAll(started);
+        }
+    }
+
+    @Test
+    void cancelAndRedeployNeedNoBodyOrContentType() {
+        // What "curl -X POST -H 'Authorization: Bearer ...' .../cancel" sends: no body, no Content-Type.
+        String deployer = key("deployer");
+        String project = simulatorProject(Map.of("buildSeconds", 30, "logLines", 1));
+        List<String> started = new ArrayList<>();
+        try {
+            String id = track(started, deploy(project, Map.of()));
+            assertThat(bareStatus("POST", "/api/v1/deployments/" + id + "/cancel", deployer)).isEqualTo(200);
+            assertThat(status(id)).isEqualTo("CANCELED");
+            assertThat(bareStatus("POST", "/api/v1/deployments/" + id + "/redeploy", deployer)).isEqualTo(202);
+            admin().get("/api/v1/deployments?project=" + project).then().body("total", equalTo(2))
+                    .body("items.id", hasItem(id));
+            started.add(admin().get("/api/v1/deployments?project=" + project + "&size=1").then()
+                    .extract().path("items[0].id"));
+        } finally {
+            cancelAll(started);
+        }
+    }
+
+    /** Sends a request with no body and no Content-Type, as curl does, and answers the status. */
+    private static int bareStatus(String method, String path, String apiKey) {
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(RestAssured.baseURI + ":"
+                    + RestAssured.port + path)).method(method, HttpRequest.BodyPublishers.noBody());
+            if (apiKey != null) {
+                request.header("Authorization", "Bearer " + apiKey);
+            }
+            return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
