@@ -118,5 +118,28 @@ public interface SlipwayConfig {
         @WithName("max-lines")
         @WithDefault("100000")
         int maxLines();
+
+        /**
+         * Log messages a live viewer may fall behind the newest line of its deployment; a viewer further behind
+         * is closed with 1013 and reconnects with {@code after} set to its last seq. It is also the number of
+         * recent lines each replica keeps in memory per watched deployment.
+         */
+        @WithName("send-buffer")
+        @WithDefault("10000")
+        int sendBuffer();
+
+        /** Log lines of deployments finished longer ago than this are deleted. */
+        @WithDefault("30d")
+        Duration retention();
+
+        /** How often the retention job looks for old log lines. */
+        @WithName("retention-interval")
+        @WithDefault("1h")
+        Duration retentionInterval();
+
+        /** Log lines deleted per statement by the retention job, to keep its locks and transactions short. */
+        @WithName("retention-batch")
+        @WithDefault("5000")
+        int retentionBatch();
     }
 }

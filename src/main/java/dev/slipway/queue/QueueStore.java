@@ -112,7 +112,25 @@ public class QueueStore {
 
     /** One fenced step of a tracked deployment; what {@link #advance} writes. */
     public record Progress(DeploymentStatus from, DeploymentStatus to, String reason, String url,
-            String providerDeploymentId, List<LogLine> lines, String logCursor) {
+            String providerDeploymentId, List<LogLine> lines, String logCursor, Dropped dropped) {
+
+        public Progress(DeploymentStatus from, DeploymentStatus to, String reason, String url,
+                String providerDeploymentId, List<LogLine> lines, String logCursor) {
+            this(from, to, reason, url, providerDeploymentId, lines, logCursor, Dropped.NONE);
+        }
+    }
+
+    /**
+     * Lines dropped by this step because the deployment reached its line limit. The marker line at
+     * {@code markerSeq} reads {@code marker} with {@link #COUNT} replaced by the deployment's total of dropped
+     * lines; the marker is inserted by the step that reaches the limit and rewritten by later steps that drop
+     * more, in the same fenced statement, so the count is exact even across takeovers.
+     */
+    public record Dropped(long markerSeq, String marker, long count) {
+        /** Where the total goes in {@code marker}. */
+        public static final String COUNT = "{dropped}";
+        /** Nothing dropped. */
+        public static final Dropped NONE = new Dropped(0, null, 0);
     }
 
     /** What {@link #advance} found: whether the lease still held, and the deployment's last log seq. */
@@ -144,20 +162,29 @@ public class QueueStore {
                         log_seq = log_seq + $7, log_cursor = coalesce($8, log_cursor), updated_at = now(),
                         lease_expires_at = case when $11 then null else now() + $12 * interval '1 millisecond' end,
                         lease_owner = case when $11 then null else lease_owner end,
-                        finished_at = case when $11 then now() else finished_at end
+                        finished_at = case when $11 then now() else finished_at end,
+                        log_dropped = log_dropped + $16
                     where id = $1 and lease_epoch = $2 and status = $13
-                    returning log_seq
+                    returning log_seq, log_dropped
                 ), lines as (
                     insert into deployment_log (deployment_id, seq, at, stream, message)
-                    select $1, d.log_seq - $7 + u.ord, u.at, u.stream, u.message
+                    select $1, d.log_seq - $7 + u.ord, u.at, u.stream,
+                           case when d.log_seq - $7 + u.ord = $17
+                                then replace(u.message, '%2$s', d.log_dropped::text) else u.message end
                     from d, unnest($9::timestamptz[], $10::text[], $14::text[]) with ordinality
                         as u(at, stream, message, ord)
+                ), marker as (
+                    -- A marker inserted by this very statement is not visible here, and needs no rewrite.
+                    update deployment_log l set message = replace($18, '%2$s', d.log_dropped::text)
+                    from d where $16 > 0 and l.deployment_id = $1 and l.seq = $17
                 )
-                select log_seq, pg_notify('%s', $1 || ':' || log_seq || ':' || $3 || ':' || $15) from d
-                """.formatted(EVENTS_CHANNEL);
+                select log_seq, pg_notify('%1$s', $1 || ':' || log_seq || ':' || $3 || ':' || $15) from d
+                """.formatted(EVENTS_CHANNEL, Dropped.COUNT);
+        Dropped dropped = p.dropped() == null ? Dropped.NONE : p.dropped();
         Tuple args = Tuple.tuple(java.util.Arrays.asList(id, epoch, p.to().name(), p.reason(), p.url(),
                 p.providerDeploymentId(), n, p.logCursor(), ats, streams, finishing,
-                lease.toMillis(), p.from().name(), messages, p.from() != p.to() ? "1" : "0"));
+                lease.toMillis(), p.from().name(), messages, p.from() != p.to() ? "1" : "0", dropped.count(),
+                dropped.markerSeq(), dropped.marker()));
         return pool.preparedQuery(sql).execute(args).map(rows -> rows.size() == 0 ? new Advanced(false, -1)
                 : new Advanced(true, rows.iterator().next().getLong("log_seq")));
     }

@@ -198,8 +198,8 @@ public class Tracker {
                     to = status;
                 }
                 boolean changed = to != status;
-                Progress progress = new Progress(status, to, changed ? s.reason() : null, s.url(), null,
-                        limit(chunk.lines()), chunk.nextCursor());
+                Progress progress = limit(new Progress(status, to, changed ? s.reason() : null, s.url(), null,
+                        chunk.lines(), chunk.nextCursor()));
                 DeploymentStatus target = to;
                 return write(progress).map(held -> {
                     if (!held) {
@@ -283,21 +283,32 @@ public class Tracker {
             return Duration.ofMillis(ms / 2 + ThreadLocalRandom.current().nextLong(ms / 2 + 1));
         }
 
-        private List<LogLine> limit(List<LogLine> lines) {
+        /**
+         * Redacts the step's lines and applies the line limit: lines up to {@code max - 1}, then one marker
+         * line at {@code max} that counts the lines dropped after it (see {@link QueueStore.Dropped}).
+         */
+        private Progress limit(Progress p) {
             long max = config.logs().maxLines();
-            List<LogLine> kept = new ArrayList<>(lines.size());
+            List<LogLine> kept = new ArrayList<>(p.lines().size());
+            String marker = "[slipway] this deployment reached its limit of " + max + " log lines; "
+                    + QueueStore.Dropped.COUNT + " later lines were dropped";
             long seq = logSeq;
-            for (LogLine line : lines) {
+            long dropped = 0;
+            for (LogLine line : p.lines()) {
                 if (seq < max - 1) {
                     kept.add(new LogLine(line.at(), line.stream(), LogRedactor.clean(line.message())));
                     seq++;
                 } else if (seq == max - 1) {
-                    kept.add(new LogLine(line.at(), "system", "[slipway] this deployment reached its limit of "
-                            + max + " log lines; later lines are not kept"));
+                    // The marker takes the place of line max, which is therefore dropped too.
+                    kept.add(new LogLine(line.at(), "system", marker));
                     seq++;
+                    dropped++;
+                } else {
+                    dropped++;
                 }
             }
-            return kept;
+            return new Progress(p.from(), p.to(), p.reason(), p.url(), p.providerDeploymentId(), kept, p.logCursor(),
+                    new QueueStore.Dropped(max, marker, dropped));
         }
 
         private DeploymentProvider.Ref ref() {
