@@ -43,6 +43,7 @@ public class DeploymentEvents {
     private final String password;
     private final Map<Long, Set<Consumer<Event>>> byDeployment = new ConcurrentHashMap<>();
     private final Set<Consumer<Event>> everything = new CopyOnWriteArraySet<>();
+    private final Set<Runnable> reconnected = new CopyOnWriteArraySet<>();
     private PgSubscriber subscriber;
 
     public DeploymentEvents(Vertx vertx, @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
@@ -64,7 +65,9 @@ public class DeploymentEvents {
             options.setPassword(password);
         }
         subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 500L);
-        subscriber.channel(QueueStore.EVENTS_CHANNEL).handler(this::dispatch);
+        // Also runs after the connection was lost and re-established: whoever missed events meanwhile re-reads.
+        subscriber.channel(QueueStore.EVENTS_CHANNEL).handler(this::dispatch)
+                .subscribeHandler(() -> reconnected.forEach(Runnable::run));
         subscriber.connect().subscribe().with(
                 x -> Log.debug("Listening for deployment events"),
                 e -> Log.warnf("Could not listen for deployment events: %s", e.getMessage()));
@@ -83,6 +86,11 @@ public class DeploymentEvents {
             set.remove(listener);
             return set.isEmpty() ? null : set;
         });
+    }
+
+    /** Calls {@code listener} each time listening starts, so it can catch up on what it may have missed. */
+    public void onReconnect(Runnable listener) {
+        reconnected.add(listener);
     }
 
     /** Calls {@code listener} for every event of every deployment until the returned handle is run. */

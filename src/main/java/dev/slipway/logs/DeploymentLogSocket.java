@@ -2,11 +2,9 @@ package dev.slipway.logs;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.annotation.security.RolesAllowed;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.slipway.deployment.Deployment;
 import dev.slipway.platform.ProblemException;
@@ -18,8 +16,9 @@ import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.PathParam;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
-import io.smallrye.mutiny.subscription.Cancellable;
-import io.smallrye.mutiny.subscription.BackPressureFailure;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 /**
  * {@code /ws/deployments/{id}/logs?after=SEQ}: the stored lines after SEQ, then live lines and status changes,
@@ -32,62 +31,101 @@ public class DeploymentLogSocket {
 
     static final short TRY_AGAIN_LATER = 1013;
     static final short POLICY = 1008;
+    /**
+     * Messages handed to a connection and not yet written to its socket. Netty queues writes without limit,
+     * so this window is what bounds the memory a stalled client holds on this replica; the rest of its
+     * backlog stays in the deployment's shared ring (see {@link LogFanout}).
+     */
+    static final int WINDOW = 128;
 
-    private final LogFollower follower;
-    private final ObjectMapper json;
-    private final Map<String, Cancellable> streams = new ConcurrentHashMap<>();
+    private final LogFanout fanout;
+    private final Map<String, LogViewer> viewers = new ConcurrentHashMap<>();
 
-    public DeploymentLogSocket(LogFollower follower, ObjectMapper json) {
-        this.follower = follower;
-        this.json = json;
+    public DeploymentLogSocket(LogFanout fanout) {
+        this.fanout = fanout;
     }
 
     @OnOpen
-    public void open(@PathParam String id, WebSocketConnection connection) {
+    public Uni<Void> open(@PathParam String id, WebSocketConnection connection) {
         var deploymentId = Deployment.parseId(id);
         long after = parseAfter(connection.handshakeRequest().query());
         if (deploymentId.isEmpty() || after < 0) {
-            connection.close(new CloseReason(POLICY, deploymentId.isEmpty() ? "no such deployment" : "bad after"))
-                    .subscribe().with(x -> { });
-            return;
+            return connection.close(new CloseReason(POLICY, deploymentId.isEmpty() ? "no such deployment"
+                    : "bad after"));
         }
-        Cancellable stream = follower.follow(deploymentId.getAsLong(), after)
-                .onItem().transformToUniAndConcatenate(message -> connection.sendText(encode(message)))
-                .subscribe().with(
-                        x -> { },
-                        failure -> close(connection, failure),
-                        () -> connection.close().subscribe().with(x -> { }));
-        streams.put(connection.id(), stream);
+        // Non-blocking, so this runs on the connection's event loop; later sends are scheduled there too.
+        Sink sink = new Sink(connection, Vertx.currentContext());
+        viewers.put(connection.id(), fanout.watch(deploymentId.getAsLong(), after, sink));
+        return Uni.createFrom().voidItem();
     }
 
     @OnClose
     public void closed(WebSocketConnection connection) {
-        Cancellable stream = streams.remove(connection.id());
-        if (stream != null) {
-            stream.cancel();
+        LogViewer viewer = viewers.remove(connection.id());
+        if (viewer != null) {
+            viewer.stop();
         }
     }
 
-    private void close(WebSocketConnection connection, Throwable failure) {
-        CloseReason reason;
-        if (failure instanceof BackPressureFailure) {
-            reason = new CloseReason(TRY_AGAIN_LATER, "too slow; reconnect with ?after= the last seq received");
-        } else if (failure instanceof ProblemException p && p.status() == 404) {
-            reason = new CloseReason(POLICY, "no such deployment");
-        } else {
+    /** Writes to one connection, at most {@link #WINDOW} messages ahead of its socket. */
+    private static final class Sink implements LogViewer.Sink {
+        private final WebSocketConnection connection;
+        private final Context context;
+        private final AtomicInteger inFlight = new AtomicInteger();
+
+        Sink(WebSocketConnection connection, Context context) {
+            this.connection = connection;
+            this.context = context;
+        }
+
+        @Override
+        public boolean ready() {
+            return inFlight.get() < WINDOW && connection.isOpen();
+        }
+
+        @Override
+        public void send(StreamMessage message, String json, Runnable done) {
+            inFlight.incrementAndGet();
+            connection.sendText(json).subscribe().with(x -> {
+                inFlight.decrementAndGet();
+                done.run();
+            }, e -> inFlight.decrementAndGet());
+        }
+
+        @Override
+        public void complete() {
+            connection.close().subscribe().with(x -> { }, e -> { });
+        }
+
+        @Override
+        public void tooSlow(long lastSeq) {
+            Log.debugf("Closing a log viewer that fell behind at seq %d", lastSeq);
+            close(new CloseReason(TRY_AGAIN_LATER, "too slow; reconnect with ?after=" + lastSeq));
+        }
+
+        @Override
+        public void fail(Throwable failure) {
+            if (failure instanceof ProblemException p && p.status() == 404) {
+                close(new CloseReason(POLICY, "no such deployment"));
+                return;
+            }
             Log.warnf("Log stream failed: %s", failure.getMessage());
-            reason = new CloseReason(CloseReason.INTERNAL_SERVER_ERROR.getCode(), "stream failed; reconnect");
+            close(new CloseReason(CloseReason.INTERNAL_SERVER_ERROR.getCode(), "stream failed; reconnect"));
         }
-        if (connection.isOpen()) {
-            connection.close(reason).subscribe().with(x -> { }, e -> { });
-        }
-    }
 
-    private String encode(StreamMessage message) {
-        try {
-            return json.writeValueAsString(message);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
+        @Override
+        public void execute(Runnable task) {
+            if (context == null || Vertx.currentContext() == context) {
+                task.run();
+            } else {
+                context.runOnContext(v -> task.run());
+            }
+        }
+
+        private void close(CloseReason reason) {
+            if (connection.isOpen()) {
+                connection.close(reason).subscribe().with(x -> { }, e -> { });
+            }
         }
     }
 

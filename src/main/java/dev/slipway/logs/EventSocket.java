@@ -1,7 +1,8 @@
 package dev.slipway.logs;
 
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.annotation.security.RolesAllowed;
 
@@ -13,6 +14,8 @@ import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 
@@ -27,7 +30,8 @@ public class EventSocket {
     private final DeploymentEvents events;
     private final Pool pool;
     private final ObjectMapper json;
-    private final Map<String, Runnable> subscriptions = new ConcurrentHashMap<>();
+    private final Set<WebSocketConnection> open = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean started = new AtomicBoolean();
 
     public EventSocket(DeploymentEvents events, Pool pool, ObjectMapper json) {
         this.events = events;
@@ -37,29 +41,38 @@ public class EventSocket {
 
     @OnOpen
     public void open(WebSocketConnection connection) {
-        subscriptions.put(connection.id(), events.subscribeAll(event -> {
-            if (event.statusChanged()) {
-                send(connection, event);
-            }
-        }));
+        open.add(connection);
+        if (started.compareAndSet(false, true)) {
+            start();
+        }
     }
 
     @OnClose
     public void closed(WebSocketConnection connection) {
-        Runnable unsubscribe = subscriptions.remove(connection.id());
-        if (unsubscribe != null) {
-            unsubscribe.run();
-        }
+        open.remove(connection);
     }
 
-    private void send(WebSocketConnection connection, DeploymentEvents.Event event) {
+    /**
+     * One feed for all connections of this replica: each status change is looked up once and sent to every
+     * connection in the order the changes were committed (lookups run one after another, so a slow one
+     * cannot let a later state overtake an earlier one).
+     */
+    private void start() {
+        Multi.createFrom().<DeploymentEvents.Event>emitter(emitter -> events.subscribeAll(event -> {
+            if (event.statusChanged()) {
+                emitter.emit(event);
+            }
+        })).onItem().transformToUniAndConcatenate(this::describe).subscribe().with(text -> open.forEach(
+                c -> c.sendText(text).subscribe().with(x -> { }, e -> { })));
+    }
+
+    private Uni<String> describe(DeploymentEvents.Event event) {
         // The reason is read from the database: notifications carry no free text.
-        pool.preparedQuery("select status_reason from deployment where id = $1")
+        return pool.preparedQuery("select status_reason from deployment where id = $1")
                 .execute(Tuple.of(event.deploymentId()))
                 .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("status_reason"))
-                .chain(reason -> connection.sendText(encode(StreamMessage.status("d-" + event.deploymentId(),
-                        event.status(), reason))))
-                .subscribe().with(x -> { }, e -> { });
+                .onFailure().recoverWithNull()
+                .map(reason -> encode(StreamMessage.status("d-" + event.deploymentId(), event.status(), reason)));
     }
 
     private String encode(StreamMessage message) {

@@ -19,6 +19,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import dev.slipway.support.WsClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.vertx.core.Vertx;
@@ -69,6 +70,27 @@ class LiveLogsTest {
     }
 
     @Test
+    void viewersJoiningAtSeveralOffsetsWhileLinesArriveGetEveryLaterLineOnceInOrder() throws Exception {
+        int lines = 3000;
+        String id = deploy(simulatorProject(Map.of("buildSeconds", 4, "logLines", lines)), Map.of());
+        String uri = "/ws/deployments/" + id + "/logs";
+        Map<Long, WsClient> viewers = new java.util.LinkedHashMap<>();
+        viewers.put(0L, WsClient.connect(vertx, RestAssured.port, uri, ADMIN_KEY));
+        // Join while lines arrive: some offsets are in the stored history, some ahead of what is stored.
+        for (long after : new long[] { 1, 500, 1200, 2999 }) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> storedUpTo(id) >= Math.min(after, 1500));
+            viewers.put(after, WsClient.connect(vertx, RestAssured.port, uri + "?after=" + after, ADMIN_KEY));
+        }
+
+        for (Map.Entry<Long, WsClient> viewer : viewers.entrySet()) {
+            await().atMost(Duration.ofSeconds(30)).until(viewer.getValue().closed::isDone);
+            assertThat(viewer.getValue().seqs()).as("viewer after %d", viewer.getKey()).containsExactlyElementsOf(
+                    LongStream.rangeClosed(viewer.getKey() + 1, lines).boxed().toList());
+            assertThat(viewer.getValue().ofType("end")).hasSize(1);
+        }
+    }
+
+    @Test
     void webSocketNeedsAnApiKey() {
         String project = simulatorProject(Map.of("buildSeconds", 0, "logLines", 1));
         String id = deploy(project, Map.of());
@@ -111,6 +133,12 @@ class LiveLogsTest {
     void streamOfAnUnknownDeploymentIsNotFound() {
         admin().accept("text/event-stream").get("/api/v1/deployments/d-987654321/logs")
                 .then().statusCode(404).contentType("application/problem+json");
+    }
+
+    private static long storedUpTo(String id) {
+        List<Long> seqs = admin().get("/api/v1/deployments/" + id + "/logs?after=0&limit=10000").then()
+                .extract().jsonPath().getList("items.seq", Long.class);
+        return seqs.isEmpty() ? 0 : seqs.get(seqs.size() - 1);
     }
 
     private void awaitStatus(String id, String status) {

@@ -1,0 +1,83 @@
+package dev.slipway.logs;
+
+import static dev.slipway.support.Api.ADMIN_KEY;
+import static dev.slipway.support.Api.deploy;
+import static dev.slipway.support.Api.simulatorProject;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.LongStream;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import dev.slipway.support.WsClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocketClientOptions;
+
+/** Back-pressure: a viewer that stops reading is cut off with 1013; the others get every line. */
+@QuarkusTest
+@TestProfile(SlowViewerTest.SmallBuffers.class)
+class SlowViewerTest {
+
+    /** A small send buffer, and small kernel socket buffers so a stalled client shows quickly. */
+    public static class SmallBuffers implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("slipway.logs.send-buffer", "2000", "test.slipway.socket-send-buffer", "16384");
+        }
+    }
+
+    private static final int LINES = 20_000;
+
+    @Inject
+    Vertx vertx;
+
+    @Test
+    void viewerThatStopsReadingIsClosedWith1013WhileAnotherGetsEveryLine() throws Exception {
+        // About 2,900 lines a second for 7 s: a reading client keeps up easily, a stalled one cannot.
+        String id = deploy(simulatorProject(Map.of("buildSeconds", 10, "logLines", LINES)), Map.of());
+        String uri = "/ws/deployments/" + id + "/logs";
+        double cutBefore = cutViewers();
+
+        WsClient stalled = WsClient.connect(vertx, new WebSocketClientOptions().setReceiveBufferSize(4096),
+                "localhost", RestAssured.port, uri, ADMIN_KEY);
+        stalled.socket.pause();
+        WsClient reader = WsClient.connect(vertx, RestAssured.port, uri, ADMIN_KEY);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> cutViewers() > cutBefore);
+        assertThat(reader.closed).isNotDone();
+        // Reading again lets the stalled client take what was sent before the cut, then the close frame.
+        stalled.socket.resume();
+        await().atMost(Duration.ofSeconds(10)).until(stalled.closed::isDone);
+        assertThat(stalled.closed.get()).isEqualTo((short) 1013);
+        long last = stalled.seqs().isEmpty() ? 0 : stalled.seqs().get(stalled.seqs().size() - 1);
+        assertThat(stalled.closeReason).isEqualTo("too slow; reconnect with ?after=" + last);
+        assertThat(last).isLessThan(LINES);
+
+        await().atMost(Duration.ofSeconds(40)).until(reader.closed::isDone);
+        assertThat(reader.closed.get()).isEqualTo((short) 1000);
+        assertThat(reader.seqs()).containsExactlyElementsOf(LongStream.rangeClosed(1, LINES).boxed().toList());
+        assertThat(reader.messages.stream().reduce((a, b) -> b).orElseThrow().getString("type")).isEqualTo("end");
+
+        // Resuming where it was cut gives the stalled viewer exactly the rest.
+        WsClient resumed = WsClient.connect(vertx, RestAssured.port, uri + "?after=" + last, ADMIN_KEY);
+        await().atMost(Duration.ofSeconds(30)).until(resumed.closed::isDone);
+        assertThat(resumed.seqs()).containsExactlyElementsOf(
+                LongStream.rangeClosed(last + 1, LINES).boxed().toList());
+    }
+
+    private static double cutViewers() {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(l -> l.startsWith("slipway_log_viewers_too_slow_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+}
