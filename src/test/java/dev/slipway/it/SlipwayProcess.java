@@ -79,6 +79,11 @@ final class SlipwayProcess implements AutoCloseable {
                 .header("Authorization", "Bearer " + ADMIN_KEY);
     }
 
+    /** The HTTP port the process listens on, for clients other than {@link #admin()} (WebSocket viewers). */
+    int port() {
+        return port;
+    }
+
     /** SIGTERM, as Kubernetes and Compose stop a container; answers how long the process took to exit. */
     Duration stop() throws InterruptedException {
         long start = System.nanoTime();
