@@ -335,7 +335,7 @@ public class LogFanout {
         }
 
         /** What a viewer at {@code sent} should do next; see {@link LogViewer}. */
-        synchronized Step next(long sent, int markIndex, boolean live) {
+        synchronized Step next(long sent, int markIndex, boolean live, int max) {
             if (missing != null) {
                 return Step.failed(missing);
             }
@@ -350,7 +350,12 @@ public class LogFanout {
             }
             long seq = sent + 1;
             if (seq >= low) {
-                return Step.line(ring[(int) (seq % ring.length)]);
+                int n = (int) Math.min(max, head - sent);
+                Line[] lines = new Line[n];
+                for (int i = 0; i < n; i++) {
+                    lines[i] = ring[(int) ((seq + i) % ring.length)];
+                }
+                return Step.lines(lines);
             }
             if (live && seq <= evicted) {
                 return Step.TOO_SLOW;
@@ -365,14 +370,14 @@ public class LogFanout {
     }
 
     /** A viewer's next step. */
-    record Step(Kind kind, Line line, Mark mark, long upTo, ProblemException problem) {
+    record Step(Kind kind, Line[] lines, Mark mark, long upTo, ProblemException problem) {
         enum Kind { WAIT, LINE, MARK, DATABASE, TOO_SLOW, FAILED }
 
         static final Step WAIT = new Step(Kind.WAIT, null, null, 0, null);
         static final Step TOO_SLOW = new Step(Kind.TOO_SLOW, null, null, 0, null);
 
-        static Step line(Line line) {
-            return new Step(Kind.LINE, line, null, 0, null);
+        static Step lines(Line[] lines) {
+            return new Step(Kind.LINE, lines, null, 0, null);
         }
 
         static Step mark(Mark mark) {

@@ -79,8 +79,8 @@ public class LogFollower {
         }
 
         @Override
-        public boolean ready() {
-            return !cancelled && demand.get() > 0;
+        public int room() {
+            return cancelled ? 0 : (int) Math.min(Integer.MAX_VALUE, demand.get());
         }
 
         @Override
