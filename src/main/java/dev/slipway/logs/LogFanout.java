@@ -79,11 +79,6 @@ public class LogFanout {
         return viewer[0];
     }
 
-    /** How many deployments have viewers on this replica; for tests and metrics. */
-    int channels() {
-        return channels.size();
-    }
-
     String encode(StreamMessage message) {
         try {
             return json.writeValueAsString(message);
@@ -171,10 +166,6 @@ public class LogFanout {
                 }
                 return null;
             });
-        }
-
-        long id() {
-            return id;
         }
 
         String encode(StreamMessage message) {
