@@ -15,10 +15,13 @@ import java.util.regex.Pattern;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import dev.slipway.platform.Db;
 import dev.slipway.platform.ProblemException;
+import dev.slipway.platform.SlipwayConfig;
 import dev.slipway.platform.Validator;
 import dev.slipway.project.Project;
 import dev.slipway.project.ProjectService;
@@ -39,6 +42,7 @@ import io.quarkus.panache.common.Sort;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.rabbitmq.OutgoingRabbitMQMetadata;
 
 /**
  * Deployment requests: validation, idempotency, superseding, cancellation and queries. A new deployment is
@@ -56,11 +60,17 @@ public class DeploymentService {
     private final ProjectService projects;
     private final Audit audit;
     private final MutinyEmitter<DeploymentRequest> requests;
+    private final MutinyEmitter<io.vertx.core.json.JsonObject> brokerRequests;
+    private final boolean useBroker;
     private final MeterRegistry metrics;
 
     public DeploymentService(ProviderRegistry providers, ProjectService projects, Audit audit,
             @Channel("deployment-requests") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
-            MutinyEmitter<DeploymentRequest> requests, MeterRegistry metrics) {
+            MutinyEmitter<DeploymentRequest> requests,
+            @Channel("deployment-requests-broker-out") MutinyEmitter<io.vertx.core.json.JsonObject> brokerRequests,
+            SlipwayConfig config, MeterRegistry metrics) {
+        this.brokerRequests = brokerRequests;
+        this.useBroker = config.queue().broker();
         this.providers = providers;
         this.projects = projects;
         this.audit = audit;
@@ -195,6 +205,14 @@ public class DeploymentService {
 
     private void wake(Deployment d) {
         try {
+            if (useBroker) {
+                // The broker's priority queue hands urgent wake-ups out first; the claim query decides.
+                brokerRequests.sendMessageAndForget(Message.of(
+                        io.vertx.core.json.JsonObject.of("deploymentId", d.id, "priority", (int) d.priority),
+                        Metadata.of(OutgoingRabbitMQMetadata.builder().withPriority((int) d.priority)
+                                .withContentType("application/json").build())));
+                return;
+            }
             requests.sendAndForget(new DeploymentRequest(d.id, d.priority));
         } catch (RuntimeException e) {
             // The row is queued either way; the next recovery pass starts it.

@@ -59,6 +59,13 @@ public class Dispatcher implements Tracker.FinishListener {
         return pump();
     }
 
+    /** The same, when requests travel over RabbitMQ; acknowledged once the claim pass has committed. */
+    @Incoming("deployment-requests-broker")
+    public Uni<Void> onBrokerRequest(io.vertx.core.json.JsonObject request) {
+        Log.debugf("deployment d-%s queued (via the broker)", request.getValue("deploymentId"));
+        return pump();
+    }
+
     /**
      * Claims as many queued deployments as the limits allow. Calls that arrive while a claim is running are
      * folded into one more round, so a burst of requests costs a few claims, not one each.

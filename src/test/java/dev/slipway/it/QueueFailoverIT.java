@@ -123,6 +123,44 @@ class QueueFailoverIT {
         assertThat(b.output()).contains("taken over");
     }
 
+    @Test
+    void overRabbitMqARequestAcceptedByOneReplicaWakesTheOther() throws Exception {
+        String host = System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1");
+        int port = Integer.parseInt(System.getenv().getOrDefault("RABBITMQ_PORT", "5672"));
+        boolean reachable = reachable(host, port);
+        if (!reachable) {
+            System.out.printf("SKIPPED: no RabbitMQ broker on %s:%d, so the broker test does not run%n", host, port);
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(reachable, "no RabbitMQ broker on " + host + ":" + port);
+
+        // Recovery passes are a minute apart: only the broker's messages can wake replica B.
+        Map<String, String> broker = Map.of("QUARKUS_PROFILE", "prod,rabbitmq", "RABBITMQ_HOST", host,
+                "RABBITMQ_PORT", Integer.toString(port), "SLIPWAY_QUEUE_RECOVERY_INTERVAL", "60s");
+        SlipwayProcess a = replica("a", broker);
+        SlipwayProcess b = replica("b", broker);
+        assertThat(b.output()).contains("RabbitMQ Receiver listening address slipway.deployment-requests");
+        for (int p = 0; p < 10; p++) {
+            a.admin().body(Map.of("name", "mq-" + p, "provider", "simulator",
+                    "target", Map.of("buildSeconds", 0, "logLines", 2))).post("/api/v1/projects")
+                    .then().statusCode(201);
+        }
+        for (int i = 0; i < 40; i++) {
+            a.admin().body(Map.of("project", "mq-" + (i % 10), "supersede", false, "priority",
+                    i % 4 == 0 ? "urgent" : "normal")).post("/api/v1/deployments").then().statusCode(202);
+        }
+        await().atMost(Duration.ofSeconds(40)).until(() -> count("status = 'READY'") == 40);
+        assertThat(b.output()).as("replica B claimed deployments accepted by A").contains(": claimed (attempt 1)");
+    }
+
+    private static boolean reachable(String host, int port) {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(host, port), 1000);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     private SlipwayProcess replica(String name, Map<String, String> extra) throws Exception {
         Map<String, String> env = new HashMap<>(Map.of(
                 "QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://localhost:" + postgres.getPort() + "/postgres",
