@@ -15,8 +15,6 @@ import java.util.regex.Pattern;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import dev.slipway.platform.Db;
@@ -27,6 +25,7 @@ import dev.slipway.project.Project;
 import dev.slipway.project.ProjectService;
 import dev.slipway.provider.DeploymentProvider;
 import dev.slipway.provider.ProviderRegistry;
+import dev.slipway.queue.BrokerRequests;
 import dev.slipway.queue.DeploymentRequest;
 import dev.slipway.queue.QueueStore;
 import dev.slipway.security.ApiKeyIdentityProvider;
@@ -42,7 +41,6 @@ import io.quarkus.panache.common.Sort;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.rabbitmq.OutgoingRabbitMQMetadata;
 
 /**
  * Deployment requests: validation, idempotency, superseding, cancellation and queries. A new deployment is
@@ -60,14 +58,14 @@ public class DeploymentService {
     private final ProjectService projects;
     private final Audit audit;
     private final MutinyEmitter<DeploymentRequest> requests;
-    private final MutinyEmitter<io.vertx.core.json.JsonObject> brokerRequests;
+    private final BrokerRequests brokerRequests;
     private final boolean useBroker;
     private final MeterRegistry metrics;
 
     public DeploymentService(ProviderRegistry providers, ProjectService projects, Audit audit,
             @Channel("deployment-requests") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
             MutinyEmitter<DeploymentRequest> requests,
-            @Channel("deployment-requests-broker-out") MutinyEmitter<io.vertx.core.json.JsonObject> brokerRequests,
+            BrokerRequests brokerRequests,
             SlipwayConfig config, MeterRegistry metrics) {
         this.brokerRequests = brokerRequests;
         this.useBroker = config.queue().broker();
@@ -205,15 +203,12 @@ public class DeploymentService {
 
     private void wake(Deployment d) {
         try {
+            DeploymentRequest request = new DeploymentRequest(d.id, d.priority);
             if (useBroker) {
-                // The broker's priority queue hands urgent wake-ups out first; the claim query decides.
-                brokerRequests.sendMessageAndForget(Message.of(
-                        io.vertx.core.json.JsonObject.of("deploymentId", d.id, "priority", (int) d.priority),
-                        Metadata.of(OutgoingRabbitMQMetadata.builder().withPriority((int) d.priority)
-                                .withContentType("application/json").build())));
-                return;
+                brokerRequests.send(request);
+            } else {
+                requests.sendAndForget(request);
             }
-            requests.sendAndForget(new DeploymentRequest(d.id, d.priority));
         } catch (RuntimeException e) {
             // The row is queued either way; the next recovery pass starts it.
             Log.debugf("deployment %s: dispatcher not woken (%s)", d.publicId(), e.getMessage());

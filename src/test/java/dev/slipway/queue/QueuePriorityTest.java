@@ -47,7 +47,8 @@ class QueuePriorityTest {
 
     @Test
     void highestPriorityStartsFirstThenTheOldest() {
-        String blocker = deploy(simulatorProject(Map.of("buildSeconds", 2, "logLines", 1)), Map.of());
+        // The blocker holds the only slot until the test cancels it, however slow the machine is.
+        String blocker = deploy(simulatorProject(Map.of("buildSeconds", 600, "logLines", 1)), Map.of());
         awaitStatusIn(blocker, "STARTING", "BUILDING", "DEPLOYING");
 
         Map<String, Object> quick = Map.of("buildSeconds", 0, "logLines", 1);
@@ -59,6 +60,7 @@ class QueuePriorityTest {
         List<String> queued = List.of(low, normal, urgent, high, normalLater);
         // While the blocker runs, nothing else may start.
         assertThat(queued).allSatisfy(id -> assertThat(status(id)).isEqualTo("QUEUED"));
+        admin().post("/api/v1/deployments/" + blocker + "/cancel").then().statusCode(200);
 
         await().atMost(Duration.ofSeconds(30)).until(() -> queued.stream().allMatch(id -> "READY".equals(status(id))));
         List<String> startOrder = queued.stream()
@@ -113,6 +115,28 @@ class QueuePriorityTest {
     }
 
     private long fenced;
+
+    @Test
+    void aDeploymentWhoseProcessKeepsDyingIsAbandoned() {
+        // Claimed once and taken over twice already; its owner's lease has just expired again. The test
+        // thread is not an event loop, so it may wait for the insert.
+        String name = "doomed-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        long id = pool.preparedQuery("insert into project (name, provider) values ($1, 'simulator') returning id")
+                .execute(Tuple.of(name)).map(rows -> rows.iterator().next().getLong(0))
+                .chain(projectId -> pool.preparedQuery("""
+                        insert into deployment (project_id, provider, environment, status, lease_owner, lease_epoch,
+                                                lease_expires_at, started_at, attempts, provider_deployment_id)
+                        values ($1, 'simulator', 'preview', 'BUILDING', 'dead-replica', 3,
+                                now() - interval '1 second', now(), 3, 'sim-gone')
+                        returning id""").execute(Tuple.of(projectId)))
+                .map(rows -> rows.iterator().next().getLong(0))
+                .await().atMost(Duration.ofSeconds(10));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> "FAILED".equals(status("d-" + id)));
+        admin().get("/api/v1/deployments/d-" + id).then()
+                .body("attempts", org.hamcrest.Matchers.equalTo(4))
+                .body("statusReason", org.hamcrest.Matchers.startsWith("abandoned after 3 takeovers"));
+    }
 
     private static String status(String id) {
         return admin().get("/api/v1/deployments/" + id).then().extract().path("status");
