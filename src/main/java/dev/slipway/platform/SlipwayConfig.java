@@ -67,6 +67,13 @@ public interface SlipwayConfig {
         @WithDefault("5s")
         Duration recoveryInterval();
 
+        /**
+         * Whether deployment requests travel over RabbitMQ ({@code rabbitmq} profile) rather than in process,
+         * so that a request accepted by one replica wakes whichever replica has room.
+         */
+        @WithDefault("false")
+        boolean broker();
+
         /** How many times a deployment may be claimed or taken over before it is abandoned as failed. */
         @WithName("max-attempts")
         @WithDefault("3")

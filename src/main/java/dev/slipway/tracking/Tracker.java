@@ -149,7 +149,14 @@ public class Tracker {
             if (stopped) {
                 return;
             }
-            Uni<Duration> work = inPlay == null ? loadSecrets().chain(this::work) : work();
+            Uni<Duration> work;
+            if (takenOver && claim.attempts() > config.queue().maxAttempts()) {
+                // The process following it died again and again: stop before it loops for ever.
+                work = finish(DeploymentStatus.FAILED, "abandoned after " + (claim.attempts() - 1)
+                        + " takeovers: the process following it stopped each time; check the replicas' logs", null);
+            } else {
+                work = inPlay == null ? loadSecrets().chain(this::work) : work();
+            }
             work.subscribe().with(this::next, this::failed);
         }
 
@@ -166,10 +173,6 @@ public class Tracker {
         }
 
         private Uni<Duration> start() {
-            if (claim.attempts() > config.queue().maxAttempts()) {
-                return finish(DeploymentStatus.FAILED, "abandoned after " + config.queue().maxAttempts()
-                        + " attempts: the process following it stopped each time", null);
-            }
             if (takenOver && !provider.canFindByTag()) {
                 return finish(DeploymentStatus.FAILED, "Slipway lost track of this deployment while starting it at "
                         + provider.name() + "; check " + provider.name() + " for a deployment started around "
