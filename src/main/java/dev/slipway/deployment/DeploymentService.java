@@ -19,11 +19,13 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import dev.slipway.platform.Db;
 import dev.slipway.platform.ProblemException;
+import dev.slipway.platform.SlipwayConfig;
 import dev.slipway.platform.Validator;
 import dev.slipway.project.Project;
 import dev.slipway.project.ProjectService;
 import dev.slipway.provider.DeploymentProvider;
 import dev.slipway.provider.ProviderRegistry;
+import dev.slipway.queue.BrokerRequests;
 import dev.slipway.queue.DeploymentRequest;
 import dev.slipway.queue.QueueStore;
 import dev.slipway.security.ApiKeyIdentityProvider;
@@ -56,11 +58,17 @@ public class DeploymentService {
     private final ProjectService projects;
     private final Audit audit;
     private final MutinyEmitter<DeploymentRequest> requests;
+    private final BrokerRequests brokerRequests;
+    private final boolean useBroker;
     private final MeterRegistry metrics;
 
     public DeploymentService(ProviderRegistry providers, ProjectService projects, Audit audit,
             @Channel("deployment-requests") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
-            MutinyEmitter<DeploymentRequest> requests, MeterRegistry metrics) {
+            MutinyEmitter<DeploymentRequest> requests,
+            BrokerRequests brokerRequests,
+            SlipwayConfig config, MeterRegistry metrics) {
+        this.brokerRequests = brokerRequests;
+        this.useBroker = config.queue().broker();
         this.providers = providers;
         this.projects = projects;
         this.audit = audit;
@@ -195,7 +203,12 @@ public class DeploymentService {
 
     private void wake(Deployment d) {
         try {
-            requests.sendAndForget(new DeploymentRequest(d.id, d.priority));
+            DeploymentRequest request = new DeploymentRequest(d.id, d.priority);
+            if (useBroker) {
+                brokerRequests.send(request);
+            } else {
+                requests.sendAndForget(request);
+            }
         } catch (RuntimeException e) {
             // The row is queued either way; the next recovery pass starts it.
             Log.debugf("deployment %s: dispatcher not woken (%s)", d.publicId(), e.getMessage());

@@ -1,14 +1,57 @@
 package dev.slipway.logs;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Collectors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Replaces secrets in log text with {@code [redacted]} before it is stored or sent, and cuts lines that are
- * too long. Knows common token shapes; the secrets of a particular project are added by the Secrets feature.
+ * too long. Knows common token shapes; a redactor made {@link #forSecrets for a deployment} also knows the
+ * exact secrets in play there (its variables' values and its provider token).
  */
 public final class LogRedactor {
+
+    /** Values shorter than this are not redacted by value: too many ordinary words would go with them. */
+    public static final int MIN_SECRET_LENGTH = 6;
+
+    /** A redactor that knows only the token shapes. */
+    public static final LogRedactor SHAPES_ONLY = new LogRedactor(null);
+
+    private final Pattern secrets;
+
+    private LogRedactor(Pattern secrets) {
+        this.secrets = secrets;
+    }
+
+    /**
+     * A redactor for these exact secrets (those of at least {@link #MIN_SECRET_LENGTH} characters) and the
+     * common token shapes. Longer secrets are matched first, so one that contains another goes whole.
+     */
+    public static LogRedactor forSecrets(Collection<String> values) {
+        List<String> kept = values.stream().filter(v -> v != null && v.length() >= MIN_SECRET_LENGTH).distinct()
+                .sorted(Comparator.comparingInt(String::length).reversed()).toList();
+        if (kept.isEmpty()) {
+            return SHAPES_ONLY;
+        }
+        return new LogRedactor(Pattern.compile(kept.stream().map(Pattern::quote).collect(Collectors.joining("|"))));
+    }
+
+    /** The text with every known secret and token shape replaced, cut to the longest line kept. */
+    public String redact(String text) {
+        if (text == null) {
+            return "";
+        }
+        String out = text;
+        if (secrets != null) {
+            Matcher m = secrets.matcher(out);
+            out = m.find() ? m.replaceAll(Matcher.quoteReplacement(REDACTED)) : out;
+        }
+        return clean(out);
+    }
 
     /** The replacement text of anything secret. */
     public static final String REDACTED = "[redacted]";
@@ -26,16 +69,13 @@ public final class LogRedactor {
             "eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}",
             "(?i)(?<=(password|passwd|secret|token|api[_-]?key)[=:]\\s?)[^\\s\"']{6,}"));
 
-    private LogRedactor() {
-    }
-
     /** The line as it may be stored and shown. */
     public static String clean(String line) {
         if (line == null) {
             return "";
         }
         Matcher m = TOKEN_SHAPES.matcher(line);
-        String redacted = m.find() ? m.replaceAll(REDACTED) : line;
+        String redacted = m.find() ? m.replaceAll(Matcher.quoteReplacement(REDACTED)) : line;
         return cut(redacted);
     }
 

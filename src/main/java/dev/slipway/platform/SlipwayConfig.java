@@ -13,7 +13,7 @@ import io.smallrye.config.WithName;
 @ConfigMapping(prefix = "slipway")
 public interface SlipwayConfig {
 
-    /** Where the embedded PostgreSQL keeps its data (and, later, generated keys). */
+    /** Where the embedded PostgreSQL keeps its data, and a generated encryption keyring. */
     @WithName("data-dir")
     @WithDefault("./.slipway")
     String dataDir();
@@ -21,6 +21,20 @@ public interface SlipwayConfig {
     /** The bootstrap admin API key ({@code slw_...}); generated and printed once when absent. */
     @WithName("admin-token")
     Optional<String> adminToken();
+
+    /**
+     * The keyring that encrypts secrets, {@code id:base64-of-32-bytes,...}: the first key encrypts, every key
+     * decrypts. Required with an external database; generated into the data directory when embedded.
+     */
+    @WithName("encryption-keys")
+    Optional<String> encryptionKeys();
+
+    /**
+     * The address browsers reach Slipway at ({@code https://slipway.example.com}), used to build OAuth
+     * redirect URIs; unset means the address of the request that starts the connect.
+     */
+    @WithName("public-url")
+    Optional<String> publicUrl();
 
     /** The deployment queue. */
     Queue queue();
@@ -52,6 +66,13 @@ public interface SlipwayConfig {
         @WithName("recovery-interval")
         @WithDefault("5s")
         Duration recoveryInterval();
+
+        /**
+         * Whether deployment requests travel over RabbitMQ ({@code rabbitmq} profile) rather than in process,
+         * so that a request accepted by one replica wakes whichever replica has room.
+         */
+        @WithDefault("false")
+        boolean broker();
 
         /** How many times a deployment may be claimed or taken over before it is abandoned as failed. */
         @WithName("max-attempts")
@@ -110,6 +131,34 @@ public interface SlipwayConfig {
         /** How many of this provider's deployments may be active at once; unset means the global limit. */
         @WithName("max-active")
         Optional<Integer> maxActive();
+
+        /**
+         * The provider's API base URL; unset means the real one (Vercel https://api.vercel.com, Railway
+         * https://backboard.railway.com, Render https://api.render.com/v1). OAuth token endpoints live under it.
+         */
+        @WithName("api-url")
+        Optional<String> apiUrl();
+
+        /** The OAuth connect settings (Vercel and Railway). */
+        OAuth oauth();
+    }
+
+    /** How Slipway connects to a provider account through OAuth. */
+    interface OAuth {
+        /** The OAuth client id of Slipway's registered app or integration; unset means OAuth is off. */
+        @WithName("client-id")
+        Optional<String> clientId();
+
+        /** The OAuth client secret; never logged. */
+        @WithName("client-secret")
+        Optional<String> clientSecret();
+
+        /** Where the browser is sent to grant access; unset means the provider's real authorize page. */
+        @WithName("authorize-url")
+        Optional<String> authorizeUrl();
+
+        /** The scopes to ask for; unset means the provider's default in Slipway (Railway: offline access). */
+        Optional<String> scope();
     }
 
     /** Log settings. */

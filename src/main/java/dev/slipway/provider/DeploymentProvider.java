@@ -3,6 +3,7 @@ package dev.slipway.provider;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -56,9 +57,38 @@ public interface DeploymentProvider {
         return Optional.empty();
     }
 
-    /** What to deploy, as the adapter needs it. */
+    /**
+     * Whether deploying needs a credential: without one (named by the target's {@code credential}, else the
+     * credential named after the provider) the deployment fails before it is triggered.
+     */
+    default boolean needsCredential() {
+        return true;
+    }
+
+    /**
+     * What to deploy, as the adapter needs it. {@code env} holds the project's variables for this environment,
+     * decrypted only for the trigger call; {@code credential} is null when the provider needs none and none
+     * is stored. An adapter that must keep either beyond the call keeps it encrypted.
+     */
     record Trigger(long deploymentId, String publicId, String project, JsonNode target, String repositoryUrl,
-            String repositoryBranch, String ref, String environment) {
+            String repositoryBranch, String ref, String environment, Map<String, String> env,
+            ProviderCredential credential) {
+
+        @Override
+        public String toString() {
+            // Variable values and the token stay out of every log line and exception message.
+            return "Trigger[" + publicId + " of " + project + " to " + environment + ", variables " + env.keySet()
+                    + "]";
+        }
+    }
+
+    /** The provider token a deployment acts with, decrypted for the duration of the provider calls. */
+    record ProviderCredential(String name, String provider, String token, String teamId, String ownerId) {
+
+        @Override
+        public String toString() {
+            return "ProviderCredential[" + name + " for " + provider + "]";
+        }
     }
 
     /** A deployment already known to the provider. */

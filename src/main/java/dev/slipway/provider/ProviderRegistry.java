@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -30,6 +31,9 @@ public class ProviderRegistry {
             "railway", List.of("projectId", "environmentId", "serviceId"),
             "render", List.of("serviceId"));
 
+    /** The rule for credential names (the same as for project names). */
+    private static final Pattern CREDENTIAL_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+
     private final Map<String, DeploymentProvider> adapters;
 
     public ProviderRegistry(Instance<DeploymentProvider> adapters) {
@@ -52,11 +56,18 @@ public class ProviderRegistry {
 
     /** Problems with a project target for {@code provider}, which must be known. */
     public List<Problem.FieldError> validateTarget(String provider, JsonNode target) {
+        List<Problem.FieldError> errors = new ArrayList<>();
+        // Every provider's target may name the credential to deploy with; it need not exist yet.
+        JsonNode credential = target.get("credential");
+        if (credential != null && !(credential.isTextual() && CREDENTIAL_NAME.matcher(credential.asText()).matches())) {
+            errors.add(new Problem.FieldError("target.credential", "must be the name of a credential: 1-63 "
+                    + "lowercase letters, digits or dashes"));
+        }
         DeploymentProvider adapter = adapters.get(provider);
         if (adapter != null) {
-            return adapter.validateTarget(target);
+            errors.addAll(adapter.validateTarget(target));
+            return errors;
         }
-        List<Problem.FieldError> errors = new ArrayList<>();
         for (String field : REQUIRED_TARGET_FIELDS.getOrDefault(provider, List.of())) {
             JsonNode value = target.get(field);
             if (value == null || !value.isTextual() || value.asText().isBlank()) {

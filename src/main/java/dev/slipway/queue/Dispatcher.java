@@ -13,12 +13,14 @@ import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import dev.slipway.deployment.DeploymentStatus;
+import dev.slipway.platform.PgNotifications;
 import dev.slipway.platform.SlipwayConfig;
 import dev.slipway.provider.ProviderRegistry;
 import dev.slipway.tracking.Tracker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 
@@ -35,12 +37,14 @@ public class Dispatcher implements Tracker.FinishListener {
     private final SlipwayConfig config;
     private final Replica replica;
     private final MeterRegistry metrics;
+    private final PgNotifications notifications;
     private final AtomicBoolean pumping = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
     private volatile boolean stopping;
 
     public Dispatcher(QueueStore store, Tracker tracker, SlipwayConfig config, Replica replica,
-            MeterRegistry metrics) {
+            MeterRegistry metrics, PgNotifications notifications) {
+        this.notifications = notifications;
         this.store = store;
         this.tracker = tracker;
         this.config = config;
@@ -52,6 +56,13 @@ public class Dispatcher implements Tracker.FinishListener {
     @Incoming("deployment-requests")
     public Uni<Void> onRequest(DeploymentRequest request) {
         Log.debugf("deployment d-%d queued with priority %d", request.deploymentId(), request.priority());
+        return pump();
+    }
+
+    /** The same, when requests travel over RabbitMQ; acknowledged once the claim pass has committed. */
+    @Incoming("deployment-requests-broker")
+    public Uni<Void> onBrokerRequest(io.vertx.core.json.JsonObject request) {
+        Log.debugf("deployment d-%s queued (via the broker)", request.getValue("deploymentId"));
         return pump();
     }
 
@@ -88,6 +99,15 @@ public class Dispatcher implements Tracker.FinishListener {
         metrics.counter("slipway_deployments_finished", "provider", claim.provider(), "status", status.name())
                 .increment();
         pump().subscribe().with(x -> { });
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        // Another replica stopping hands its deployments over: take them now rather than at the next pass.
+        notifications.listen(QueueStore.QUEUE_CHANNEL, signal -> {
+            if (QueueStore.HAND_BACK.equals(signal)) {
+                recover().subscribe().with(x -> { });
+            }
+        });
     }
 
     /** Takes over abandoned deployments, renews this replica's leases, and starts what can start. */

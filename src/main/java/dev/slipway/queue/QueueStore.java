@@ -28,6 +28,10 @@ public class QueueStore {
 
     /** The PostgreSQL channel that carries deployment events (see {@code DeploymentEvents}). */
     public static final String EVENTS_CHANNEL = "slipway_events";
+    /** The PostgreSQL channel on which replicas tell each other about leases handed back. */
+    public static final String QUEUE_CHANNEL = "slipway_queue";
+    /** The notification sent on {@link #QUEUE_CHANNEL} when a stopping replica hands its leases back. */
+    public static final String HAND_BACK = "hand-back";
     /** Serialises claims across replicas, so limits are checked and taken in one step. */
     private static final long CLAIM_LOCK = 0x5157_0002L;
 
@@ -209,12 +213,17 @@ public class QueueStore {
                 });
     }
 
-    /** Gives every lease of this replica back, so another replica resumes those deployments at once. */
+    /**
+     * Gives every lease of this replica back and tells the other replicas, so one of them resumes those
+     * deployments at once instead of waiting for the leases to expire.
+     */
     public Uni<Integer> handBack(String owner) {
-        return pool.preparedQuery("""
+        return pool.withTransaction(conn -> conn.preparedQuery("""
                 update deployment set lease_owner = null, lease_expires_at = now(), updated_at = now()
                 where lease_owner = $1 and status in %s""".formatted(DeploymentStatus.ACTIVE_SQL))
-                .execute(Tuple.of(owner)).map(RowSet::rowCount);
+                .execute(Tuple.of(owner)).map(RowSet::rowCount)
+                .call(n -> n == 0 ? Uni.createFrom().voidItem()
+                        : conn.preparedQuery("select pg_notify($1, $2)").execute(Tuple.of(QUEUE_CHANNEL, HAND_BACK))));
     }
 
     /** How many deployments are active and queued right now, across replicas. */

@@ -39,11 +39,13 @@ public class Tracker {
     private final Replica replica;
     private final Vertx vertx;
     private final FinishListener finished;
+    private final DeploymentSecrets secrets;
     private final Map<Long, Tracked> tracked = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
     public Tracker(QueueStore store, ProviderRegistry providers, SlipwayConfig config, Replica replica, Vertx vertx,
-            FinishListener finished) {
+            FinishListener finished, DeploymentSecrets secrets) {
+        this.secrets = secrets;
         this.store = store;
         this.providers = providers;
         this.config = config;
@@ -108,6 +110,9 @@ public class Tracker {
         private Duration backoff;
         private volatile boolean stopped;
         private long timer = -1;
+        /** Loaded before the first step; until then only token shapes are known. */
+        private DeploymentSecrets.InPlay inPlay;
+        private LogRedactor redactor = LogRedactor.SHAPES_ONLY;
 
         Tracked(Claim claim, boolean takenOver) {
             this.claim = claim;
@@ -144,15 +149,30 @@ public class Tracker {
             if (stopped) {
                 return;
             }
-            Uni<Duration> work = providerId == null ? start() : poll();
+            Uni<Duration> work;
+            if (takenOver && claim.attempts() > config.queue().maxAttempts()) {
+                // The process following it died again and again: stop before it loops for ever.
+                work = finish(DeploymentStatus.FAILED, "abandoned after " + (claim.attempts() - 1)
+                        + " takeovers: the process following it stopped each time; check the replicas' logs", null);
+            } else {
+                work = inPlay == null ? loadSecrets().chain(this::work) : work();
+            }
             work.subscribe().with(this::next, this::failed);
         }
 
+        private Uni<Duration> work() {
+            return providerId == null ? start() : poll();
+        }
+
+        /** Once per deployment and replica: a taken-over deployment needs its redactor too. */
+        private Uni<Void> loadSecrets() {
+            return secrets.load(claim, provider).invoke(loaded -> {
+                inPlay = loaded;
+                redactor = loaded.redactor();
+            }).replaceWithVoid();
+        }
+
         private Uni<Duration> start() {
-            if (claim.attempts() > config.queue().maxAttempts()) {
-                return finish(DeploymentStatus.FAILED, "abandoned after " + config.queue().maxAttempts()
-                        + " attempts: the process following it stopped each time", null);
-            }
             if (takenOver && !provider.canFindByTag()) {
                 return finish(DeploymentStatus.FAILED, "Slipway lost track of this deployment while starting it at "
                         + provider.name() + "; check " + provider.name() + " for a deployment started around "
@@ -180,7 +200,7 @@ public class Tracker {
         private Uni<String> trigger() {
             return provider.trigger(new DeploymentProvider.Trigger(claim.id(), claim.publicId(), claim.project(),
                     claim.target(), claim.repositoryUrl(), claim.repositoryBranch(), claim.ref(),
-                    claim.environment()));
+                    claim.environment(), inPlay.env(), inPlay.credential()));
         }
 
         private Uni<Duration> poll() {
@@ -198,8 +218,8 @@ public class Tracker {
                     to = status;
                 }
                 boolean changed = to != status;
-                Progress progress = limit(new Progress(status, to, changed ? s.reason() : null, s.url(), null,
-                        chunk.lines(), chunk.nextCursor()));
+                Progress progress = limit(new Progress(status, to, changed ? redact(s.reason()) : null, s.url(),
+                        null, chunk.lines(), chunk.nextCursor()));
                 DeploymentStatus target = to;
                 return write(progress).map(held -> {
                     if (!held) {
@@ -220,7 +240,8 @@ public class Tracker {
             }));
         }
 
-        private Uni<Duration> finish(DeploymentStatus to, String reason, String url) {
+        private Uni<Duration> finish(DeploymentStatus to, String rawReason, String url) {
+            String reason = redact(rawReason);
             return write(new Progress(status, to, reason, url, null, List.of(), null)).map(held -> {
                 if (held) {
                     Log.infof("deployment %s on %s: %s -> %s (%s)", claim.publicId(), provider.name(), status, to,
@@ -264,7 +285,7 @@ public class Tracker {
         private void retryLater(Throwable e) {
             Duration wait = delay(false, false);
             Log.warnf("deployment %s on %s: %s; trying again in %d ms", claim.publicId(), claim.provider(),
-                    e.getMessage(), wait.toMillis());
+                    redact(e.getMessage()), wait.toMillis());
             next(wait);
         }
 
@@ -296,7 +317,7 @@ public class Tracker {
             long dropped = 0;
             for (LogLine line : p.lines()) {
                 if (seq < max - 1) {
-                    kept.add(new LogLine(line.at(), line.stream(), LogRedactor.clean(line.message())));
+                    kept.add(new LogLine(line.at(), line.stream(), redactor.redact(line.message())));
                     seq++;
                 } else if (seq == max - 1) {
                     // The marker takes the place of line max, which is therefore dropped too.
@@ -309,6 +330,11 @@ public class Tracker {
             }
             return new Progress(p.from(), p.to(), p.reason(), p.url(), p.providerDeploymentId(), kept, p.logCursor(),
                     new QueueStore.Dropped(max, marker, dropped));
+        }
+
+        /** Status reasons and error messages pass the same redactor as log lines. */
+        private String redact(String text) {
+            return text == null ? null : redactor.redact(text);
         }
 
         private DeploymentProvider.Ref ref() {

@@ -27,19 +27,29 @@ class RestartIT {
         // First run: nothing may start, so the deployment is still QUEUED when the process stops.
         try (SlipwayProcess first = SlipwayProcess.start(workDir, "first", Map.of("SLIPWAY_QUEUE_MAX_ACTIVE", "0"))) {
             first.admin().body(Map.of("name", "web-app", "provider", "simulator",
-                    "target", Map.of("buildSeconds", 1, "logLines", 5))).post("/api/v1/projects")
+                    "target", Map.of("buildSeconds", 1, "logLines", 5, "echoEnv", true))).post("/api/v1/projects")
+                    .then().statusCode(201);
+            // Encrypted with the key generated into the data directory; decrypted after the restarts.
+            first.admin().body(Map.of("value", "restart-secret-value")).put("/api/v1/projects/web-app/env/API_SECRET")
                     .then().statusCode(201);
             queued = first.admin().body(Map.of("project", "web-app")).post("/api/v1/deployments")
                     .then().statusCode(202).extract().path("id");
             Duration stopped = first.stop();
             assertThat(stopped).isLessThan(Duration.ofSeconds(10));
-            assertThat(first.output()).contains("Stopped the embedded PostgreSQL");
+            assertThat(first.output()).contains("Stopped the embedded PostgreSQL")
+                    .contains("an encryption key was generated into").doesNotContain("restart-secret-value");
+            Path keyFile = workDir.resolve(".slipway/encryption-keys");
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                    java.nio.file.Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
         }
 
         String running;
         try (SlipwayProcess second = SlipwayProcess.start(workDir, "second", Map.of())) {
             awaitStatus(second, queued, "READY");
-            assertThat(seqs(second, queued)).containsExactly(1L, 2L, 3L, 4L, 5L);
+            assertThat(seqs(second, queued)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+            second.admin().get("/api/v1/deployments/" + queued + "/logs").then()
+                    .body("items[0].message", org.hamcrest.Matchers.equalTo("API_SECRET=[redacted]"));
+            assertThat(second.output()).doesNotContain("an encryption key was generated");
 
             second.admin().body(Map.of("name", "slow-app", "provider", "simulator",
                     "target", Map.of("buildSeconds", 8, "logLines", 40))).post("/api/v1/projects")

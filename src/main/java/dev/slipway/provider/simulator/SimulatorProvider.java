@@ -4,12 +4,19 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.slipway.crypto.Encryption;
+import dev.slipway.crypto.SecretContext;
 import dev.slipway.deployment.DeploymentStatus;
 import dev.slipway.platform.Problem;
 import dev.slipway.provider.DeploymentProvider;
@@ -32,9 +39,18 @@ public class SimulatorProvider implements DeploymentProvider {
     static final int CHUNK = 5000;
 
     private final Pool pool;
+    private final Encryption encryption;
+    private final ObjectMapper json;
 
-    public SimulatorProvider(Pool pool) {
+    public SimulatorProvider(Pool pool, Encryption encryption, ObjectMapper json) {
         this.pool = pool;
+        this.encryption = encryption;
+        this.json = json;
+    }
+
+    @Override
+    public boolean needsCredential() {
+        return false;
     }
 
     @Override
@@ -56,14 +72,17 @@ public class SimulatorProvider implements DeploymentProvider {
     public Uni<String> trigger(Trigger trigger) {
         SimulatorTarget target = SimulatorTarget.of(trigger.target());
         String id = "sim-" + trigger.deploymentId();
+        // Like a real provider, the simulator keeps the variables it was given; at rest they stay encrypted.
+        String env = target.echoEnv() ? encryption.seal(writeEnv(trigger.env()), envContext(trigger.deploymentId()))
+                : null;
         // Keyed by Slipway's deployment, so a trigger repeated after a crash finds the first one again.
         return pool.preparedQuery("""
-                insert into simulator_deployment (id, slipway_deployment, build_millis, outcome, log_lines)
-                values ($1, $2, $3, $4, $5)
+                insert into simulator_deployment (id, slipway_deployment, build_millis, outcome, log_lines, env)
+                values ($1, $2, $3, $4, $5, $6)
                 on conflict (slipway_deployment) do update set id = simulator_deployment.id
                 returning id""")
-                .execute(Tuple.of(id, trigger.deploymentId(), target.buildMillis(), target.outcome(),
-                        target.logLines()))
+                .execute(Tuple.tuple(java.util.Arrays.asList(id, trigger.deploymentId(), target.buildMillis(),
+                        target.outcome(), target.logLines(), env)))
                 .map(rows -> rows.iterator().next().getString("id"));
     }
 
@@ -102,7 +121,7 @@ public class SimulatorProvider implements DeploymentProvider {
 
     private Uni<Build> load(Ref ref) {
         return pool.preparedQuery("""
-                select build_millis, outcome, log_lines, created_at,
+                select build_millis, outcome, log_lines, created_at, env,
                        extract(epoch from (coalesce(canceled_at, now()) - created_at)) * 1000 as elapsed,
                        canceled_at is not null as canceled
                 from simulator_deployment where id = $1""")
@@ -112,18 +131,51 @@ public class SimulatorProvider implements DeploymentProvider {
                         throw ProviderException.terminal("The simulator has no deployment "
                                 + ref.providerDeploymentId());
                     }
-                    return Build.of(rows.iterator().next());
+                    Row row = rows.iterator().next();
+                    String env = row.getString("env");
+                    List<String> envLines = env == null ? List.of()
+                            : readEnv(encryption.open(env, envContext(ref.deploymentId())));
+                    return Build.of(row, envLines);
                 });
     }
 
-    /** One simulated build as of the database's now. */
-    record Build(int buildMillis, String outcome, int logLines, Instant createdAt, double elapsed,
-            boolean canceled) {
+    /** The associated data of a simulated deployment's variables. */
+    public static SecretContext envContext(long deploymentId) {
+        return new SecretContext("simulator_deployment", Long.toString(deploymentId), "env");
+    }
 
-        static Build of(Row row) {
+    private String writeEnv(Map<String, String> env) {
+        try {
+            return json.writeValueAsString(new TreeMap<>(env));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private List<String> readEnv(String text) {
+        try {
+            Map<String, String> env = json.readValue(text, new TypeReference<TreeMap<String, String>>() { });
+            return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+        } catch (JsonProcessingException e) {
+            throw ProviderException.terminal("The simulator's stored variables are unreadable");
+        }
+    }
+
+    /**
+     * One simulated build as of the database's now. Its log is the echoed variables ({@code envLines}, when
+     * asked for), then {@code logLines} build lines.
+     */
+    record Build(int buildMillis, String outcome, int logLines, Instant createdAt, double elapsed,
+            boolean canceled, List<String> envLines) {
+
+        static Build of(Row row, List<String> envLines) {
             return new Build(row.getInteger("build_millis"), row.getString("outcome"), row.getInteger("log_lines"),
                     row.getOffsetDateTime("created_at").toInstant(), row.getDouble("elapsed"),
-                    row.getBoolean("canceled"));
+                    row.getBoolean("canceled"), envLines);
+        }
+
+        int total() {
+            return envLines.size() + logLines;
         }
 
         Status status(String publicId) {
@@ -149,10 +201,10 @@ public class SimulatorProvider implements DeploymentProvider {
         /** How many lines are due by now: they appear evenly between 10 % and 80 % of the build time. */
         int due() {
             if (buildMillis == 0) {
-                return logLines;
+                return total();
             }
             double buildProgress = (elapsed / buildMillis - 0.1) / 0.7;
-            return (int) Math.max(0, Math.min(logLines, Math.floor(buildProgress * logLines)));
+            return (int) Math.max(0, Math.min(total(), Math.floor(buildProgress * total())));
         }
 
         LogChunk linesAfter(int from, int max) {
@@ -164,9 +216,13 @@ public class SimulatorProvider implements DeploymentProvider {
             return new LogChunk(lines, Integer.toString(Math.max(from, to)), to < due());
         }
 
-        private LogLine line(int i) {
-            long offset = (long) (buildMillis * (0.1 + 0.7 * i / Math.max(1, logLines)));
+        private LogLine line(int n) {
+            long offset = (long) (buildMillis * (0.1 + 0.7 * n / Math.max(1, total())));
             Instant at = createdAt.plusMillis(offset);
+            if (n <= envLines.size()) {
+                return new LogLine(at, "stdout", envLines.get(n - 1));
+            }
+            int i = n - envLines.size();
             if (i == 1) {
                 return new LogLine(at, "stdout", "Cloning the repository and installing dependencies");
             }

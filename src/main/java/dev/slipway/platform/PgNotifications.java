@@ -1,0 +1,57 @@
+package dev.slipway.platform;
+
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
+import io.vertx.pgclient.PgConnectOptions;
+
+/**
+ * This replica's one {@code LISTEN} connection to PostgreSQL, shared by every feature that needs to hear what
+ * other replicas committed. It reconnects by itself; handlers run on the connection's event loop and must
+ * not block.
+ */
+@ApplicationScoped
+public class PgNotifications {
+
+    private final PgSubscriber subscriber;
+
+    public PgNotifications(Vertx vertx, @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
+            @ConfigProperty(name = "quarkus.datasource.username") Optional<String> user,
+            @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
+        PgConnectOptions options = PgConnectOptions.fromUri(url.startsWith("vertx-reactive:")
+                ? url.substring("vertx-reactive:".length()) : url);
+        user.ifPresent(options::setUser);
+        password.ifPresent(options::setPassword);
+        this.subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 500L);
+    }
+
+    /**
+     * Calls {@code handler} with the payload of every notification on {@code channel}. Register from a
+     * {@code StartupEvent} observer; a channel added after the connection is up is listened to at once.
+     */
+    public void listen(String channel, Consumer<String> handler) {
+        subscriber.channel(channel).handler(handler);
+    }
+
+    /** Connects once every feature registered its channels at start-up. */
+    void onStart(@Observes @Priority(5000) StartupEvent event) {
+        subscriber.connect().subscribe().with(
+                x -> Log.debug("Listening for notifications from other replicas"),
+                e -> Log.warnf("Could not listen for notifications (retrying): %s", e.getMessage()));
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        subscriber.closeAndAwait();
+    }
+}

@@ -1,0 +1,110 @@
+package dev.slipway.tracking;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.slipway.credential.Credential;
+import dev.slipway.crypto.Encryption;
+import dev.slipway.crypto.SecretException;
+import dev.slipway.logs.LogRedactor;
+import dev.slipway.project.EnvVar;
+import dev.slipway.provider.DeploymentProvider;
+import dev.slipway.provider.DeploymentProvider.ProviderCredential;
+import dev.slipway.provider.ProviderException;
+import dev.slipway.queue.Claim;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Reads and decrypts what a deployment needs at its provider: the project's variables for the deployment's
+ * environment and the provider credential. Also builds the redactor that keeps exactly these values out of
+ * the deployment's log and status reasons. Plaintext lives only in memory, for as long as the tracker
+ * follows the deployment.
+ */
+@ApplicationScoped
+public class DeploymentSecrets {
+
+    private final Pool pool;
+    private final Encryption encryption;
+
+    public DeploymentSecrets(Pool pool, Encryption encryption) {
+        this.pool = pool;
+        this.encryption = encryption;
+    }
+
+    /** The decrypted secrets of one deployment and its redactor. */
+    public record InPlay(Map<String, String> env, ProviderCredential credential, LogRedactor redactor) {
+
+        @Override
+        public String toString() {
+            return "InPlay[variables " + env.keySet() + "]";
+        }
+    }
+
+    /**
+     * The secrets of a claimed deployment. Fails with a terminal {@link ProviderException} when a value does
+     * not decrypt or a needed credential is missing, since retrying cannot help.
+     */
+    public Uni<InPlay> load(Claim claim, DeploymentProvider provider) {
+        return env(claim).chain(env -> credential(claim, provider).map(credential -> {
+            List<String> values = new ArrayList<>(env.values());
+            if (credential != null) {
+                values.add(credential.token());
+            }
+            return new InPlay(Map.copyOf(env), credential, LogRedactor.forSecrets(values));
+        }));
+    }
+
+    private Uni<Map<String, String>> env(Claim claim) {
+        return pool.preparedQuery("""
+                select e.project_id, e.key, e.value from project_env e join project p on p.id = e.project_id
+                where p.name = $1 and case when $2 = 'production' then e.production else e.preview end""")
+                .execute(Tuple.of(claim.project(), claim.environment()))
+                .map(rows -> {
+                    Map<String, String> env = new TreeMap<>();
+                    for (Row row : rows) {
+                        String key = row.getString("key");
+                        env.put(key, decrypt(row.getString("value"), EnvVar.context(row.getLong("project_id"), key)));
+                    }
+                    return env;
+                });
+    }
+
+    private Uni<ProviderCredential> credential(Claim claim, DeploymentProvider provider) {
+        String named = claim.target().path("credential").asText(null);
+        String name = named != null ? named : claim.provider();
+        return pool.preparedQuery("select name, provider, token, team_id, owner_id from credential where name = $1")
+                .execute(Tuple.of(name))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        if (named != null || provider.needsCredential()) {
+                            throw ProviderException.terminal("no credential named '" + name + "' exists; store the "
+                                    + claim.provider() + " token with PUT /api/v1/credentials/" + name);
+                        }
+                        return null;
+                    }
+                    Row row = rows.iterator().next();
+                    if (!claim.provider().equals(row.getString("provider"))) {
+                        throw ProviderException.terminal("credential '" + name + "' is for "
+                                + row.getString("provider") + ", not " + claim.provider());
+                    }
+                    return new ProviderCredential(name, claim.provider(),
+                            decrypt(row.getString("token"), Credential.tokenContext(name)),
+                            row.getString("team_id"), row.getString("owner_id"));
+                });
+    }
+
+    private String decrypt(String stored, dev.slipway.crypto.SecretContext context) {
+        try {
+            return encryption.open(stored, context);
+        } catch (SecretException e) {
+            throw ProviderException.terminal("a secret could not be decrypted: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,246 @@
+package dev.slipway.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * Two replicas on one PostgreSQL, as in Kubernetes: limits hold across them, and when one dies (SIGKILL) or
+ * stops (SIGTERM) the other finishes its deployments without triggering any of them twice.
+ */
+class QueueFailoverIT {
+
+    private static final int GLOBAL_LIMIT = 12;
+    private static final int SIMULATOR_LIMIT = 9;
+
+    @TempDir
+    Path workDir;
+
+    private EmbeddedPostgres postgres;
+    private final List<SlipwayProcess> replicas = new ArrayList<>();
+
+    @BeforeEach
+    void startDatabase() throws Exception {
+        postgres = EmbeddedPostgres.builder().setDataDirectory(workDir.resolve("pg")).setCleanDataDirectory(true)
+                .setServerConfig("max_connections", "200").start();
+    }
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        for (SlipwayProcess replica : replicas) {
+            replica.kill();
+        }
+        postgres.close();
+    }
+
+    @Test
+    void killedReplicasDeploymentsFinishOnTheOtherWithLimitsHeld() throws Exception {
+        SlipwayProcess a = replica("a", Map.of());
+        SlipwayProcess b = replica("b", Map.of());
+        for (int p = 0; p < 20; p++) {
+            a.admin().body(Map.of("name", "app-" + p, "provider", "simulator",
+                    "target", Map.of("buildSeconds", 1 + p % 3, "logLines", 10))).post("/api/v1/projects")
+                    .then().statusCode(201);
+        }
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            SlipwayProcess via = i % 2 == 0 ? a : b;
+            ids.add(via.admin().body(Map.of("project", "app-" + (i % 20), "supersede", false,
+                    "environment", i % 40 < 20 ? "production" : "preview"))
+                    .post("/api/v1/deployments").then().statusCode(202).extract().path("id"));
+        }
+
+        LimitSampler sampler = new LimitSampler();
+        sampler.start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> count("status = 'READY'") >= 50);
+        a.kill();
+        long killedAt = System.nanoTime();
+
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> count("status in ('QUEUED', 'STARTING', 'BUILDING', 'DEPLOYING')") == 0);
+        assertThat(Duration.ofNanos(System.nanoTime() - killedAt)).isLessThan(Duration.ofSeconds(60));
+        sampler.stop();
+
+        assertThat(count("status = 'READY'")).as("every deployment succeeded").isEqualTo(200);
+        assertThat(count("attempts > 1")).as("deployments taken over from the killed replica").isPositive();
+        assertThat(sampler.maxActive.get()).isLessThanOrEqualTo(GLOBAL_LIMIT);
+        assertThat(sampler.maxSimulator.get()).isLessThanOrEqualTo(SIMULATOR_LIMIT);
+        assertThat(sampler.maxPerProjectEnvironment.get()).isLessThanOrEqualTo(1);
+        assertThat(sampler.samples.get()).isGreaterThan(10);
+        assertNoDoubleTriggers(a.output() + b.output());
+        // Every log complete, in order and without repeats, also where another replica took over.
+        assertThat(count("log_seq <> 10")).isZero();
+        assertThat(query("select count(*) from (select deployment_id from deployment_log group by deployment_id "
+                + "having count(*) <> 10 or min(seq) <> 1 or max(seq) <> 10) bad")).isZero();
+    }
+
+    @Test
+    void stoppedReplicasDeploymentsAreResumedByTheOtherWithinSeconds() throws Exception {
+        SlipwayProcess a = replica("a", Map.of());
+        // B claims nothing new, so every deployment starts on A; B can still take deployments over.
+        SlipwayProcess b = replica("b", Map.of("SLIPWAY_QUEUE_MAX_ACTIVE", "0", "SLIPWAY_QUEUE_RECOVERY_INTERVAL",
+                "60s"));
+        for (int p = 0; p < 5; p++) {
+            a.admin().body(Map.of("name", "slow-" + p, "provider", "simulator",
+                    "target", Map.of("buildSeconds", 8, "logLines", 20))).post("/api/v1/projects")
+                    .then().statusCode(201);
+            a.admin().body(Map.of("project", "slow-" + p)).post("/api/v1/deployments").then().statusCode(202);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> count("status = 'BUILDING'") == 5);
+        String ownerA = queryText("select min(lease_owner) from deployment where status = 'BUILDING'");
+
+        a.stop();
+        long stoppedAt = System.nanoTime();
+        // B's recovery pass is a minute away: only A's hand-back notice can make B act this fast.
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .until(() -> count("status in ('BUILDING', 'DEPLOYING') and lease_owner is not null "
+                        + "and lease_owner <> '" + ownerA + "'") == 5);
+        assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).isLessThan(Duration.ofSeconds(5));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> count("status = 'READY'") == 5);
+        assertThat(count("attempts <> 1")).as("a hand-back is not a failed attempt").isZero();
+        assertNoDoubleTriggers(a.output() + b.output());
+        assertThat(b.output()).contains("taken over");
+    }
+
+    @Test
+    void overRabbitMqARequestAcceptedByOneReplicaWakesTheOther() throws Exception {
+        String host = System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1");
+        int port = Integer.parseInt(System.getenv().getOrDefault("RABBITMQ_PORT", "5672"));
+        boolean reachable = reachable(host, port);
+        if (!reachable) {
+            System.out.printf("SKIPPED: no RabbitMQ broker on %s:%d, so the broker test does not run%n", host, port);
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(reachable, "no RabbitMQ broker on " + host + ":" + port);
+
+        // Recovery passes are a minute apart: only the broker's messages can wake replica B.
+        Map<String, String> broker = Map.of("QUARKUS_PROFILE", "prod,rabbitmq", "RABBITMQ_HOST", host,
+                "RABBITMQ_PORT", Integer.toString(port), "SLIPWAY_QUEUE_RECOVERY_INTERVAL", "60s");
+        SlipwayProcess a = replica("a", broker);
+        SlipwayProcess b = replica("b", broker);
+        assertThat(b.output()).contains("RabbitMQ Receiver listening address slipway.deployment-requests");
+        for (int p = 0; p < 10; p++) {
+            a.admin().body(Map.of("name", "mq-" + p, "provider", "simulator",
+                    "target", Map.of("buildSeconds", 0, "logLines", 2))).post("/api/v1/projects")
+                    .then().statusCode(201);
+        }
+        for (int i = 0; i < 40; i++) {
+            a.admin().body(Map.of("project", "mq-" + (i % 10), "supersede", false, "priority",
+                    i % 4 == 0 ? "urgent" : "normal")).post("/api/v1/deployments").then().statusCode(202);
+        }
+        await().atMost(Duration.ofSeconds(40)).until(() -> count("status = 'READY'") == 40);
+        assertThat(b.output()).as("replica B claimed deployments accepted by A").contains(": claimed (attempt 1)");
+    }
+
+    private static boolean reachable(String host, int port) {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(host, port), 1000);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private SlipwayProcess replica(String name, Map<String, String> extra) throws Exception {
+        Map<String, String> env = new HashMap<>(Map.of(
+                "QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://localhost:" + postgres.getPort() + "/postgres",
+                "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres",
+                "QUARKUS_DATASOURCE_USERNAME", "postgres",
+                "SLIPWAY_QUEUE_MAX_ACTIVE", Integer.toString(GLOBAL_LIMIT),
+                "SLIPWAY_PROVIDERS_SIMULATOR_MAX_ACTIVE", Integer.toString(SIMULATOR_LIMIT),
+                "SLIPWAY_QUEUE_LEASE", "5s",
+                "SLIPWAY_QUEUE_RECOVERY_INTERVAL", "1s",
+                // An external database needs a configured keyring, the same on every replica.
+                "SLIPWAY_ENCRYPTION_KEYS", "failover:" + java.util.Base64.getEncoder().encodeToString(new byte[32]),
+                "HOSTNAME", "replica-" + name));
+        env.putAll(extra);
+        SlipwayProcess replica = SlipwayProcess.start(workDir, name, env);
+        replicas.add(replica);
+        return replica;
+    }
+
+    /** Each deployment was triggered at the provider at most once, across both replicas' logs. */
+    private static void assertNoDoubleTriggers(String logs) {
+        Matcher m = Pattern.compile("deployment (d-\\d+) on simulator: triggered as").matcher(logs);
+        Map<String, Integer> triggers = new HashMap<>();
+        while (m.find()) {
+            triggers.merge(m.group(1), 1, Integer::sum);
+        }
+        assertThat(triggers).isNotEmpty();
+        assertThat(triggers.values()).allMatch(n -> n == 1);
+    }
+
+    private long count(String where) throws SQLException {
+        return query("select count(*) from deployment where " + where);
+    }
+
+    private long query(String sql) throws SQLException {
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    private String queryText(String sql) throws SQLException {
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getString(1);
+        }
+    }
+
+    /** Samples the active deployments from the database while the test runs; keeps the highest counts. */
+    private final class LimitSampler {
+        final AtomicInteger maxActive = new AtomicInteger();
+        final AtomicInteger maxSimulator = new AtomicInteger();
+        final AtomicInteger maxPerProjectEnvironment = new AtomicInteger();
+        final AtomicInteger samples = new AtomicInteger();
+        private final java.util.concurrent.ScheduledExecutorService timer =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+
+        void start() {
+            timer.scheduleAtFixedRate(this::sample, 0, 100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        private void sample() {
+            try {
+                maxActive.accumulateAndGet((int) count("status in ('STARTING', 'BUILDING', 'DEPLOYING')"),
+                        Math::max);
+                maxSimulator.accumulateAndGet((int) count("provider = 'simulator' and status in "
+                        + "('STARTING', 'BUILDING', 'DEPLOYING')"), Math::max);
+                maxPerProjectEnvironment.accumulateAndGet((int) query("select coalesce(max(n), 0) from "
+                        + "(select count(*) as n from deployment where status in ('STARTING', 'BUILDING', "
+                        + "'DEPLOYING') group by project_id, environment) x"), Math::max);
+                samples.incrementAndGet();
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        void stop() throws InterruptedException {
+            timer.shutdownNow();
+            timer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+}
