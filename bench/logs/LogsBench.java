@@ -6,8 +6,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -96,6 +98,9 @@ public final class LogsBench {
         env.put("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://localhost:" + pgPort + "/postgres");
         env.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
         env.put("SLIPWAY_ADMIN_TOKEN", KEY);
+        byte[] keyring = new byte[32];
+        new SecureRandom().nextBytes(keyring);
+        env.put("SLIPWAY_ENCRYPTION_KEYS", "bench:" + Base64.getEncoder().encodeToString(keyring));
         // One deployment at a time, so a long "hold" deployment keeps the measured one queued while viewers join.
         env.put("SLIPWAY_QUEUE_MAX_ACTIVE", "1");
         // Room for the whole log: the marker line would otherwise replace line 100,000, and 1,000 viewers on

@@ -40,6 +40,7 @@ public class LogFanout {
     static final int PAGE = 1000;
 
     private final Pool pool;
+    private final io.vertx.core.Vertx timers;
     private final LogStore logs;
     private final DeploymentEvents events;
     private final ObjectMapper json;
@@ -49,8 +50,9 @@ public class LogFanout {
     private final Map<Long, Channel> channels = new ConcurrentHashMap<>();
 
     public LogFanout(Pool pool, LogStore logs, DeploymentEvents events, ObjectMapper json, SlipwayConfig config,
-            MeterRegistry metrics) {
+            MeterRegistry metrics, io.vertx.core.Vertx timers) {
         this.pool = pool;
+        this.timers = timers;
         this.logs = logs;
         this.events = events;
         this.json = json;
@@ -178,6 +180,10 @@ public class LogFanout {
 
         void countCut() {
             cut.increment();
+        }
+
+        void later(long millis, Runnable task) {
+            timers.setTimer(millis, id -> task.run());
         }
 
         private void onEvent(DeploymentEvents.Event event) {

@@ -40,6 +40,8 @@ public final class LogViewer {
         }
     }
 
+    /** How long a viewer's socket may take nothing while messages wait for it before it is cut (1013). */
+    static final long STALL_MILLIS = 5000;
     /** Most lines taken from the ring in one step: one lock for many lines, yet short steps. */
     static final int BATCH = 64;
 
@@ -55,6 +57,9 @@ public final class LogViewer {
     private volatile boolean reading;
     private volatile History history;
     private volatile boolean stopped;
+    /** When the socket last stopped taking messages (nanoTime), 0 while it takes them. */
+    private long stalledSince;
+    private volatile boolean checkPending;
 
     LogViewer(LogFanout.Channel channel, long after, int markIndex, Sink sink) {
         this.channel = channel;
@@ -112,6 +117,8 @@ public final class LogViewer {
                 sent = Math.max(sent, read.upTo());
             }
         }
+        long sentBefore = sent;
+        int marksBefore = markIndex;
         int room;
         while (!stopped && !reading && (room = sink.room()) > 0) {
             if (backlogIndex < backlog.size()) {
@@ -124,8 +131,34 @@ public final class LogViewer {
                 continue;
             }
             if (!step(channel.next(sent, markIndex, live, Math.min(room, BATCH)))) {
+                // Waiting for lines or for the database, not for the client.
+                stalledSince = 0;
                 return;
             }
+        }
+        if (!stopped && !reading) {
+            sinkFull(sent != sentBefore || markIndex != marksBefore);
+        }
+    }
+
+    /**
+     * The client's socket holds a full window. One that takes nothing for {@link #STALL_MILLIS} is cut, also
+     * while it catches up from the database or after the last line, where the ring cannot tell.
+     */
+    private void sinkFull(boolean progressed) {
+        long now = System.nanoTime();
+        if (progressed || stalledSince == 0) {
+            stalledSince = now;
+        } else if (now - stalledSince >= STALL_MILLIS * 1_000_000L) {
+            cut();
+            return;
+        }
+        if (!checkPending) {
+            checkPending = true;
+            channel.later(STALL_MILLIS, () -> {
+                checkPending = false;
+                wake();
+            });
         }
     }
 

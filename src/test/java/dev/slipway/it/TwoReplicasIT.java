@@ -28,6 +28,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 class TwoReplicasIT {
 
     private static final int LINES = 2000;
+    private static final String KEY = java.util.Base64.getEncoder().encodeToString(randomBytes());
 
     @TempDir
     static Path workDir;
@@ -84,11 +85,19 @@ class TwoReplicasIT {
         }
     }
 
+    private static byte[] randomBytes() {
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        return key;
+    }
+
     private static Map<String, String> database(Map<String, String> extra) {
         Map<String, String> env = new HashMap<>(extra);
         env.put("QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://localhost:" + postgres.getPort() + "/postgres");
         env.put("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres");
         env.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
+        // Replicas on an external database must share one keyring.
+        env.put("SLIPWAY_ENCRYPTION_KEYS", "replicas:" + KEY);
         return env;
     }
 }

@@ -75,6 +75,26 @@ class SlowViewerTest {
                 LongStream.rangeClosed(last + 1, LINES).boxed().toList());
     }
 
+    @Test
+    void viewerThatStopsReadingWhileCatchingUpFromHistoryIsClosedToo() throws Exception {
+        String id = deploy(simulatorProject(Map.of("buildSeconds", 0, "logLines", LINES)), Map.of());
+        await().atMost(Duration.ofSeconds(30)).until(() -> "READY".equals(dev.slipway.support.Api.admin()
+                .get("/api/v1/deployments/" + id).then().extract().path("status")));
+        double cutBefore = cutViewers();
+
+        // Everything is history now: the ring never evicts anything this viewer needs, the stall rule must act.
+        WsClient stalled = WsClient.connect(vertx, new WebSocketClientOptions().setReceiveBufferSize(4096),
+                "localhost", RestAssured.port, "/ws/deployments/" + id + "/logs", ADMIN_KEY);
+        stalled.socket.pause();
+        await().atMost(Duration.ofSeconds(30)).until(() -> cutViewers() > cutBefore);
+        stalled.socket.resume();
+        await().atMost(Duration.ofSeconds(10)).until(stalled.closed::isDone);
+        assertThat(stalled.closed.get()).isEqualTo((short) 1013);
+        long last = stalled.seqs().get(stalled.seqs().size() - 1);
+        assertThat(stalled.seqs()).containsExactlyElementsOf(LongStream.rangeClosed(1, last).boxed().toList());
+        assertThat(stalled.closeReason).isEqualTo("too slow; reconnect with ?after=" + last);
+    }
+
     private static double cutViewers() {
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         return metrics.lines().filter(l -> l.startsWith("slipway_log_viewers_too_slow_total"))
