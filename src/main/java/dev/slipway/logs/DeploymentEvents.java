@@ -9,15 +9,11 @@ import java.util.function.Consumer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import dev.slipway.platform.PgNotifications;
 import dev.slipway.queue.QueueStore;
 import io.quarkus.logging.Log;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
-import io.vertx.pgclient.PgConnectOptions;
 
 /**
  * Hears, on every replica, what happened to any deployment anywhere: each committed status change or log
@@ -37,46 +33,18 @@ public class DeploymentEvents {
         }
     }
 
-    private final Vertx vertx;
-    private final String url;
-    private final String user;
-    private final String password;
+    private final PgNotifications notifications;
     private final Map<Long, Set<Consumer<Event>>> byDeployment = new ConcurrentHashMap<>();
     private final Set<Consumer<Event>> everything = new CopyOnWriteArraySet<>();
     private final Set<Runnable> reconnected = new CopyOnWriteArraySet<>();
-    private PgSubscriber subscriber;
 
-    public DeploymentEvents(Vertx vertx, @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
-            @ConfigProperty(name = "quarkus.datasource.username") java.util.Optional<String> user,
-            @ConfigProperty(name = "quarkus.datasource.password") java.util.Optional<String> password) {
-        this.vertx = vertx;
-        this.url = url;
-        this.user = user.orElse(null);
-        this.password = password.orElse(null);
+    public DeploymentEvents(PgNotifications notifications) {
+        this.notifications = notifications;
     }
 
     void onStart(@Observes StartupEvent event) {
-        PgConnectOptions options = PgConnectOptions.fromUri(url.startsWith("vertx-reactive:")
-                ? url.substring("vertx-reactive:".length()) : url);
-        if (user != null) {
-            options.setUser(user);
-        }
-        if (password != null) {
-            options.setPassword(password);
-        }
-        subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 500L);
-        // Also runs after the connection was lost and re-established: whoever missed events meanwhile re-reads.
-        subscriber.channel(QueueStore.EVENTS_CHANNEL).handler(this::dispatch)
-                .subscribeHandler(() -> reconnected.forEach(Runnable::run));
-        subscriber.connect().subscribe().with(
-                x -> Log.debug("Listening for deployment events"),
-                e -> Log.warnf("Could not listen for deployment events: %s", e.getMessage()));
-    }
-
-    void onStop(@Observes ShutdownEvent event) {
-        if (subscriber != null) {
-            subscriber.closeAndAwait();
-        }
+        // The second callback also runs after a lost connection came back: whoever missed events re-reads.
+        notifications.listen(QueueStore.EVENTS_CHANNEL, this::dispatch, () -> reconnected.forEach(Runnable::run));
     }
 
     /** Calls {@code listener} for every event of one deployment until the returned handle is run. */

@@ -41,7 +41,15 @@ public class PgNotifications {
      * {@code StartupEvent} observer; a channel added after the connection is up is listened to at once.
      */
     public void listen(String channel, Consumer<String> handler) {
-        subscriber.channel(channel).handler(handler);
+        listen(channel, handler, () -> { });
+    }
+
+    /**
+     * The same, and {@code listening} runs each time the channel is listened to: first, and after every
+     * reconnection, so a feature can catch up on what it may have missed while the connection was down.
+     */
+    public void listen(String channel, Consumer<String> handler, Runnable listening) {
+        subscriber.channel(channel).handler(handler).subscribeHandler(listening);
     }
 
     /** Connects once every feature registered its channels at start-up. */

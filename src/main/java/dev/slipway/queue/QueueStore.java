@@ -215,11 +215,13 @@ public class QueueStore {
 
     /**
      * Gives every lease of this replica back and tells the other replicas, so one of them resumes those
-     * deployments at once instead of waiting for the leases to expire.
+     * deployments at once instead of waiting for the leases to expire. The epoch moves on too: a poll still
+     * in flight here must not renew a lease it has handed back.
      */
     public Uni<Integer> handBack(String owner) {
         return pool.withTransaction(conn -> conn.preparedQuery("""
-                update deployment set lease_owner = null, lease_expires_at = now(), updated_at = now()
+                update deployment set lease_owner = null, lease_expires_at = now(), updated_at = now(),
+                    lease_epoch = lease_epoch + 1
                 where lease_owner = $1 and status in %s""".formatted(DeploymentStatus.ACTIVE_SQL))
                 .execute(Tuple.of(owner)).map(RowSet::rowCount)
                 .call(n -> n == 0 ? Uni.createFrom().voidItem()
