@@ -152,6 +152,19 @@ class QueueFailoverIT {
         assertThat(b.output()).as("replica B claimed deployments accepted by A").contains(": claimed (attempt 1)");
     }
 
+    @Test
+    void refusesToStartOnAnExternalDatabaseWithoutAKeyring() {
+        // Secrets written under a key nobody kept would be lost: without a keyring Slipway must not start.
+        Map<String, String> env = Map.of(
+                "QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://localhost:" + postgres.getPort() + "/postgres",
+                "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres",
+                "QUARKUS_DATASOURCE_USERNAME", "postgres");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SlipwayProcess.start(workDir, "no-keyring", env))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("SLIPWAY_ENCRYPTION_KEYS")
+                .rootCause().hasMessageContaining("the process exited");
+    }
+
     private static boolean reachable(String host, int port) {
         try (java.net.Socket socket = new java.net.Socket()) {
             socket.connect(new java.net.InetSocketAddress(host, port), 1000);
