@@ -91,9 +91,17 @@ public interface DeploymentProvider {
         }
     }
 
-    /** A deployment already known to the provider. */
+    /**
+     * A deployment already known to the provider. {@code credential} is the token to act with (null when the
+     * provider needs none or none could be loaded).
+     */
     record Ref(long deploymentId, String publicId, JsonNode target, String providerDeploymentId,
-            Instant startedAt) {
+            Instant startedAt, ProviderCredential credential) {
+
+        @Override
+        public String toString() {
+            return "Ref[" + publicId + " as " + providerDeploymentId + "]";
+        }
     }
 
     /** The provider's view of a deployment, mapped onto Slipway's states. */

@@ -331,7 +331,8 @@ public class Tracker {
         }
 
         private DeploymentProvider.Ref refFor(String id) {
-            return new DeploymentProvider.Ref(claim.id(), claim.publicId(), claim.target(), id, claim.startedAt());
+            return new DeploymentProvider.Ref(claim.id(), claim.publicId(), claim.target(), id, claim.startedAt(),
+                    inPlay == null ? null : inPlay.credential());
         }
     }
 
