@@ -141,6 +141,14 @@ public interface SlipwayConfig {
 
         /** The OAuth connect settings (Vercel and Railway). */
         OAuth oauth();
+
+        /**
+         * The longest one call waits out a {@code Retry-After} the provider sent with a 429 before it fails as
+         * transient and leaves the next try to the tracker; later calls still wait until that time has passed.
+         */
+        @WithName("rate-limit-max-wait")
+        @WithDefault("30s")
+        Duration rateLimitMaxWait();
     }
 
     /** How Slipway connects to a provider account through OAuth. */

@@ -27,7 +27,6 @@ public class ProviderRegistry {
 
     /** Required target fields of providers whose adapter is not in this build yet. */
     private static final Map<String, List<String>> REQUIRED_TARGET_FIELDS = Map.of(
-            "vercel", List.of("project"),
             "railway", List.of("projectId", "environmentId", "serviceId"),
             "render", List.of("serviceId"));
 

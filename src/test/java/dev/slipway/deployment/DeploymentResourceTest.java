@@ -173,12 +173,12 @@ class DeploymentResourceTest {
                 .body("status", equalTo(422))
                 .body("detail", not(emptyOrNullString()));
 
-        String vercel = uniqueName("vercel");
-        admin().body(Map.of("name", vercel, "provider", "vercel", "target", Map.of("project", "x")))
+        String render = uniqueName("render");
+        admin().body(Map.of("name", render, "provider", "render", "target", Map.of("serviceId", "srv-x")))
                 .post("/api/v1/projects").then().statusCode(201);
-        admin().body(Map.of("project", vercel)).post("/api/v1/deployments")
+        admin().body(Map.of("project", render)).post("/api/v1/deployments")
                 .then().statusCode(422).contentType("application/problem+json");
-        admin().get("/api/v1/deployments?project=" + vercel).then().statusCode(200).body("total", equalTo(0));
+        admin().get("/api/v1/deployments?project=" + render).then().statusCode(200).body("total", equalTo(0));
     }
 
     @Test
