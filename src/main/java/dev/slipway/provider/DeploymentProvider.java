@@ -58,6 +58,14 @@ public interface DeploymentProvider {
     }
 
     /**
+     * The name of the circuit breaker that guards this provider's calls ({@code CircuitBreakerMaintenance});
+     * empty when its calls need none (the in-process simulator).
+     */
+    default Optional<String> circuitBreaker() {
+        return Optional.empty();
+    }
+
+    /**
      * Whether deploying needs a credential: without one (named by the target's {@code credential}, else the
      * credential named after the provider) the deployment fails before it is triggered.
      */

@@ -157,6 +157,12 @@ public class VercelClient {
      * request in words ("the deployment", "the status request").
      */
     ProviderException rejected(HttpAnswer answer, String what) {
+        ProviderException rejected = describeRejection(answer, what);
+        health.failed(VercelProvider.NAME, rejected);
+        return rejected;
+    }
+
+    private ProviderException describeRejection(HttpAnswer answer, String what) {
         int status = answer.status();
         if (status == 401) {
             return ProviderException.terminal("Vercel rejected the token (401); store a valid one with PUT "

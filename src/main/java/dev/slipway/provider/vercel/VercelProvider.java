@@ -75,6 +75,11 @@ public class VercelProvider implements DeploymentProvider {
     }
 
     @Override
+    public Optional<String> circuitBreaker() {
+        return Optional.of(VercelGuard.BREAKER);
+    }
+
+    @Override
     public boolean canFindByTag() {
         return true;
     }

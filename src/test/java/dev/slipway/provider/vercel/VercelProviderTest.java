@@ -1,7 +1,9 @@
 package dev.slipway.provider.vercel;
 
 import static dev.slipway.support.Api.admin;
+import static dev.slipway.support.Api.as;
 import static dev.slipway.support.Api.deploy;
+import static dev.slipway.support.Api.key;
 import static dev.slipway.support.Api.simulatorProject;
 import static dev.slipway.support.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,7 +11,6 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.startsWith;
 
 import java.time.Duration;
 import java.util.List;
@@ -187,12 +188,35 @@ class VercelProviderTest {
     }
 
     @Test
+    void providersListsEachProviderWithItsBreakerAndLimits() {
+        credential(null);
+        String viewer = key("viewer");
+        as(viewer).get("/api/v1/providers").then().statusCode(200)
+                .body("name", contains("railway", "render", "simulator", "vercel"))
+                .body("find { it.name == 'vercel' }.configured", equalTo(true))
+                .body("find { it.name == 'vercel' }.circuit", equalTo("CLOSED"))
+                .body("find { it.name == 'vercel' }.maxActive", equalTo(10))
+                .body("find { it.name == 'simulator' }.configured", equalTo(true))
+                .body("find { it.name == 'render' }.configured", equalTo(false))
+                .body("find { it.name == 'render' }.circuit", equalTo("CLOSED"));
+        RestAssured.given().get("/api/v1/providers").then().statusCode(401);
+    }
+
+    @Test
     void anOutageOpensTheBreakerDeploymentsWaitAndOtherProvidersGoOn() {
         fakeDown(true);
         try {
             String vercelProject = uniqueName("happy");
             String id = deploy(project(vercelProject, credential(null), null), Map.of());
             await().atMost(FINISH).until(() -> breakers.currentState(VercelGuard.BREAKER) == CircuitBreakerState.OPEN);
+            JsonPath providers = admin().get("/api/v1/providers").then().statusCode(200).extract().jsonPath();
+            assertThat(providers.getString("find { it.name == 'vercel' }.circuit")).isEqualTo("OPEN");
+            assertThat(providers.getString("find { it.name == 'vercel' }.lastError")).isNotBlank();
+            // The waiting deployment is still counted, whether it is claimed yet or not.
+            assertThat(providers.getInt("find { it.name == 'vercel' }.active")
+                    + providers.getInt("find { it.name == 'vercel' }.queued")).isGreaterThanOrEqualTo(1);
+            RestAssured.given().get("/q/metrics").then().statusCode(200)
+                    .body(containsString("slipway_provider_circuit_state{provider=\"vercel\"} 2.0"));
 
             String simulated = deploy(simulatorProject(Map.of("buildSeconds", 0)), Map.of());
             await().atMost(Duration.ofSeconds(10)).until(() -> "READY".equals(get(simulated).getString("status")));
