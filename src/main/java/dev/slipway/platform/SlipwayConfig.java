@@ -149,6 +149,13 @@ public interface SlipwayConfig {
         @WithName("rate-limit-max-wait")
         @WithDefault("30s")
         Duration rateLimitMaxWait();
+
+        /**
+         * The secret the provider signs its webhooks with (Vercel: the one {@code POST /v1/webhooks} answered);
+         * unset means the provider's webhook endpoint is off. Never logged.
+         */
+        @WithName("webhook-secret")
+        Optional<String> webhookSecret();
     }
 
     /** How Slipway connects to a provider account through OAuth. */

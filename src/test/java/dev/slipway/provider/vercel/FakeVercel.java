@@ -26,7 +26,8 @@ import io.vertx.core.json.JsonObject;
  * <li>{@code flaky}: the first three creates answer 503 and create nothing, then like {@code happy};</li>
  * <li>{@code lost}: the first create is accepted but answered 503, as if the answer was lost;</li>
  * <li>{@code limited}: the first create answers 429 with {@code Retry-After: 2};</li>
- * <li>{@code garbled}: every status answer is an HTML page; {@code hiccup}: the first two are.</li>
+ * <li>{@code garbled}: every status answer is an HTML page; {@code hiccup}: the first two are;</li>
+ * <li>{@code hold}: builds until {@code POST /_fake/finish?project=...}, then READY.</li>
  * </ul>
  * Only {@link #TOKEN} is accepted. Tests read what the fake received at {@code GET /_fake/requests} (the token
  * itself is never recorded) and switch a total outage on and off with {@code POST /_fake/down?on=true|false}.
@@ -96,6 +97,10 @@ public class FakeVercel implements QuarkusTestResourceLifecycleManager {
         if (r.path().equals("/_fake/down")) {
             down.set(Boolean.parseBoolean(r.getParam("on")));
             r.response().setStatusCode(204).end();
+        } else if (r.path().equals("/_fake/finish")) {
+            deployments.values().stream().filter(d -> d.getString("name").equals(r.getParam("project")))
+                    .forEach(d -> d.put("finished", true));
+            r.response().setStatusCode(204).end();
         } else {
             r.response().putHeader("Content-Type", "application/json").end(new JsonArray(requests).encode());
         }
@@ -159,6 +164,9 @@ public class FakeVercel implements QuarkusTestResourceLifecycleManager {
         }
         if (d.getBoolean("canceled")) {
             ok(r, view(d, "CANCELED", null));
+        } else if ("hold".equals(scenario)) {
+            ok(r, d.getBoolean("finished", false) ? view(d, "READY", "PROMOTED")
+                    : view(d, k == 0 ? "QUEUED" : "BUILDING", null));
         } else if (k == 0) {
             ok(r, view(d, "QUEUED", null));
         } else if (k == 1 || "cancel".equals(scenario)) {
