@@ -217,6 +217,9 @@ class VercelProviderTest {
                     + providers.getInt("find { it.name == 'vercel' }.queued")).isGreaterThanOrEqualTo(1);
             RestAssured.given().get("/q/metrics").then().statusCode(200)
                     .body(containsString("slipway_provider_circuit_state{provider=\"vercel\"} 2.0"));
+            // A provider's outage is not Slipway's: readiness stays up and only reports the breaker.
+            RestAssured.given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+                    .body("checks.find { it.name == 'provider circuits' }.data.vercel", equalTo("OPEN"));
 
             String simulated = deploy(simulatorProject(Map.of("buildSeconds", 0)), Map.of());
             await().atMost(Duration.ofSeconds(10)).until(() -> "READY".equals(get(simulated).getString("status")));
