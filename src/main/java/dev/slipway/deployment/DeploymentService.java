@@ -30,6 +30,7 @@ import dev.slipway.queue.DeploymentRequest;
 import dev.slipway.queue.QueueStore;
 import dev.slipway.security.ApiKeyIdentityProvider;
 import dev.slipway.security.Audit;
+import dev.slipway.tracking.DeploymentSecrets;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
@@ -61,12 +62,14 @@ public class DeploymentService {
     private final BrokerRequests brokerRequests;
     private final boolean useBroker;
     private final MeterRegistry metrics;
+    private final DeploymentSecrets secrets;
 
     public DeploymentService(ProviderRegistry providers, ProjectService projects, Audit audit,
             @Channel("deployment-requests") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
             MutinyEmitter<DeploymentRequest> requests,
             BrokerRequests brokerRequests,
-            SlipwayConfig config, MeterRegistry metrics) {
+            SlipwayConfig config, MeterRegistry metrics, DeploymentSecrets secrets) {
+        this.secrets = secrets;
         this.brokerRequests = brokerRequests;
         this.useBroker = config.queue().broker();
         this.providers = providers;
@@ -260,9 +263,11 @@ public class DeploymentService {
         if (provider == null || d.providerDeploymentId == null) {
             return Uni.createFrom().voidItem();
         }
+        // The cancel acts with the same credential as the deployment did, since a real provider checks it.
         return Panache.withSession(() -> Project.<Project>findById(d.projectId))
-                .chain(p -> provider.cancel(new DeploymentProvider.Ref(d.id, d.publicId(), projects.target(p),
-                        d.providerDeploymentId, d.startedAt)))
+                .chain(p -> secrets.credential(d.provider, projects.target(p), provider)
+                        .chain(credential -> provider.cancel(new DeploymentProvider.Ref(d.id, d.publicId(),
+                                projects.target(p), d.providerDeploymentId, d.startedAt, credential))))
                 .onFailure().invoke(e -> Log.warnf("deployment %s on %s: cancel at the provider failed: %s",
                         d.publicId(), d.provider, e.getMessage()))
                 .onFailure().recoverWithNull();

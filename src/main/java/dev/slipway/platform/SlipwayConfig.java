@@ -141,6 +141,21 @@ public interface SlipwayConfig {
 
         /** The OAuth connect settings (Vercel and Railway). */
         OAuth oauth();
+
+        /**
+         * The longest one call waits out a {@code Retry-After} the provider sent with a 429 before it fails as
+         * transient and leaves the next try to the tracker; later calls still wait until that time has passed.
+         */
+        @WithName("rate-limit-max-wait")
+        @WithDefault("30s")
+        Duration rateLimitMaxWait();
+
+        /**
+         * The secret the provider signs its webhooks with (Vercel: the one {@code POST /v1/webhooks} answered);
+         * unset means the provider's webhook endpoint is off. Never logged.
+         */
+        @WithName("webhook-secret")
+        Optional<String> webhookSecret();
     }
 
     /** How Slipway connects to a provider account through OAuth. */

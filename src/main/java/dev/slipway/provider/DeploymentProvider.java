@@ -58,6 +58,14 @@ public interface DeploymentProvider {
     }
 
     /**
+     * The name of the circuit breaker that guards this provider's calls ({@code CircuitBreakerMaintenance});
+     * empty when its calls need none (the in-process simulator).
+     */
+    default Optional<String> circuitBreaker() {
+        return Optional.empty();
+    }
+
+    /**
      * Whether deploying needs a credential: without one (named by the target's {@code credential}, else the
      * credential named after the provider) the deployment fails before it is triggered.
      */
@@ -91,9 +99,17 @@ public interface DeploymentProvider {
         }
     }
 
-    /** A deployment already known to the provider. */
+    /**
+     * A deployment already known to the provider. {@code credential} is the token to act with (null when the
+     * provider needs none or none could be loaded).
+     */
     record Ref(long deploymentId, String publicId, JsonNode target, String providerDeploymentId,
-            Instant startedAt) {
+            Instant startedAt, ProviderCredential credential) {
+
+        @Override
+        public String toString() {
+            return "Ref[" + publicId + " as " + providerDeploymentId + "]";
+        }
     }
 
     /** The provider's view of a deployment, mapped onto Slipway's states. */

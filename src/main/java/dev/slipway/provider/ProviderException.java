@@ -1,5 +1,8 @@
 package dev.slipway.provider;
 
+import java.time.Duration;
+import java.util.Optional;
+
 /**
  * A failed provider call. Transient failures (connection, timeout, 5xx, 408, 429) may succeed later;
  * terminal ones (a rejected token, a bad request) fail the deployment with {@link #getMessage()} as reason.
@@ -21,7 +24,36 @@ public class ProviderException extends RuntimeException {
         return new ProviderException(message, false, null);
     }
 
+    /** A 429 answer: transient, and the provider said how long to wait before the next call. */
+    public static RateLimited rateLimited(String message, Duration retryAfter) {
+        return new RateLimited(message, retryAfter);
+    }
+
     public boolean isTransient() {
         return transientFailure;
+    }
+
+    /** How long the provider asked Slipway to wait, when it said so. */
+    public Optional<Duration> retryAfter() {
+        return Optional.empty();
+    }
+
+    /**
+     * The provider is rate limiting Slipway. A class of its own because the fault-tolerance retry must not
+     * repeat it on its own short backoff: the caller waits for {@link #retryAfter()} instead.
+     */
+    public static final class RateLimited extends ProviderException {
+
+        private final Duration wait;
+
+        private RateLimited(String message, Duration wait) {
+            super(message, true, null);
+            this.wait = wait;
+        }
+
+        @Override
+        public Optional<Duration> retryAfter() {
+            return Optional.ofNullable(wait);
+        }
     }
 }

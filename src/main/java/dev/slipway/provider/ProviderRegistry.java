@@ -27,9 +27,7 @@ public class ProviderRegistry {
 
     /** Required target fields of providers whose adapter is not in this build yet. */
     private static final Map<String, List<String>> REQUIRED_TARGET_FIELDS = Map.of(
-            "vercel", List.of("project"),
-            "railway", List.of("projectId", "environmentId", "serviceId"),
-            "render", List.of("serviceId"));
+            "railway", List.of("projectId", "environmentId", "serviceId"));
 
     /** The rule for credential names (the same as for project names). */
     private static final Pattern CREDENTIAL_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");

@@ -7,6 +7,8 @@ import java.util.TreeMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import dev.slipway.credential.Credential;
 import dev.slipway.crypto.Encryption;
 import dev.slipway.crypto.SecretException;
@@ -77,24 +79,33 @@ public class DeploymentSecrets {
     }
 
     private Uni<ProviderCredential> credential(Claim claim, DeploymentProvider provider) {
-        String named = claim.target().path("credential").asText(null);
-        String name = named != null ? named : claim.provider();
+        return credential(claim.provider(), claim.target(), provider);
+    }
+
+    /**
+     * The credential a deployment of {@code providerName} with {@code target} acts with: the one the target
+     * names, else the one named after the provider. Null when the provider needs none and none is stored; a
+     * missing or mismatched credential fails with a terminal {@link ProviderException}.
+     */
+    public Uni<ProviderCredential> credential(String providerName, JsonNode target, DeploymentProvider provider) {
+        String named = target.path("credential").asText(null);
+        String name = named != null ? named : providerName;
         return pool.preparedQuery("select name, provider, token, team_id, owner_id from credential where name = $1")
                 .execute(Tuple.of(name))
                 .map(rows -> {
                     if (rows.size() == 0) {
                         if (named != null || provider.needsCredential()) {
                             throw ProviderException.terminal("no credential named '" + name + "' exists; store the "
-                                    + claim.provider() + " token with PUT /api/v1/credentials/" + name);
+                                    + providerName + " token with PUT /api/v1/credentials/" + name);
                         }
                         return null;
                     }
                     Row row = rows.iterator().next();
-                    if (!claim.provider().equals(row.getString("provider"))) {
+                    if (!providerName.equals(row.getString("provider"))) {
                         throw ProviderException.terminal("credential '" + name + "' is for "
-                                + row.getString("provider") + ", not " + claim.provider());
+                                + row.getString("provider") + ", not " + providerName);
                     }
-                    return new ProviderCredential(name, claim.provider(),
+                    return new ProviderCredential(name, providerName,
                             decrypt(row.getString("token"), Credential.tokenContext(name)),
                             row.getString("team_id"), row.getString("owner_id"));
                 });

@@ -70,6 +70,17 @@ public class Tracker {
         }
     }
 
+    /**
+     * Polls a followed deployment now instead of at its next timer (a provider webhook said it changed). Does
+     * nothing when this replica does not follow it or a step is already under way.
+     */
+    public void pollNow(long deploymentId) {
+        Tracked t = tracked.get(deploymentId);
+        if (t != null) {
+            t.wake();
+        }
+    }
+
     /** How many deployments this replica follows right now. */
     public int size() {
         return tracked.size();
@@ -130,6 +141,15 @@ public class Tracker {
             tracked.remove(claim.id(), this);
             if (timer >= 0) {
                 vertx.cancelTimer(timer);
+            }
+        }
+
+        /** Only a pending timer is replaced, so steps still never overlap. */
+        void wake() {
+            long pending = timer;
+            if (pending >= 0 && vertx.cancelTimer(pending)) {
+                timer = -1;
+                next(Duration.ZERO);
             }
         }
 
@@ -342,7 +362,8 @@ public class Tracker {
         }
 
         private DeploymentProvider.Ref refFor(String id) {
-            return new DeploymentProvider.Ref(claim.id(), claim.publicId(), claim.target(), id, claim.startedAt());
+            return new DeploymentProvider.Ref(claim.id(), claim.publicId(), claim.target(), id, claim.startedAt(),
+                    inPlay == null ? null : inPlay.credential());
         }
     }
 

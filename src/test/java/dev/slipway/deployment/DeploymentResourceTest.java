@@ -173,12 +173,13 @@ class DeploymentResourceTest {
                 .body("status", equalTo(422))
                 .body("detail", not(emptyOrNullString()));
 
-        String vercel = uniqueName("vercel");
-        admin().body(Map.of("name", vercel, "provider", "vercel", "target", Map.of("project", "x")))
+        String railway = uniqueName("railway");
+        admin().body(Map.of("name", railway, "provider", "railway", "target", Map.of("projectId", "p",
+                "environmentId", "e", "serviceId", "s")))
                 .post("/api/v1/projects").then().statusCode(201);
-        admin().body(Map.of("project", vercel)).post("/api/v1/deployments")
+        admin().body(Map.of("project", railway)).post("/api/v1/deployments")
                 .then().statusCode(422).contentType("application/problem+json");
-        admin().get("/api/v1/deployments?project=" + vercel).then().statusCode(200).body("total", equalTo(0));
+        admin().get("/api/v1/deployments?project=" + railway).then().statusCode(200).body("total", equalTo(0));
     }
 
     @Test

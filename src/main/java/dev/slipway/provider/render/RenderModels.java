@@ -1,0 +1,46 @@
+package dev.slipway.provider.render;
+
+import java.time.Instant;
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/** The parts of Render's JSON that Slipway reads or writes; unknown fields are ignored, Render adds them often. */
+final class RenderModels {
+
+    private RenderModels() {
+    }
+
+    /** The body of {@code POST /services/{serviceId}/deploys}; {@code commitId} only when Slipway got a commit. */
+    @RegisterForReflection
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record TriggerDeploy(String clearCache, String commitId) {
+    }
+
+    /** A deploy. */
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Deploy(String id, String status, Instant createdAt, Instant finishedAt) {
+    }
+
+    /** One item of {@code GET /services/{serviceId}/deploys}. */
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record DeployItem(Deploy deploy, String cursor) {
+    }
+
+    /** The answer of {@code GET /logs}. */
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Logs(Boolean hasMore, Instant nextStartTime, List<Log> logs) {
+    }
+
+    /** One log line. */
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Log(String id, String message, Instant timestamp) {
+    }
+}

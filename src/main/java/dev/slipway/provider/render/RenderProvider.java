@@ -1,0 +1,271 @@
+package dev.slipway.provider.render;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.slipway.deployment.DeploymentStatus;
+import dev.slipway.platform.Problem;
+import dev.slipway.provider.DeploymentProvider;
+import dev.slipway.provider.HttpAnswer;
+import dev.slipway.provider.ProviderException;
+import dev.slipway.provider.render.RenderModels.Deploy;
+import dev.slipway.provider.render.RenderModels.DeployItem;
+import dev.slipway.provider.render.RenderModels.Logs;
+import dev.slipway.provider.render.RenderModels.TriggerDeploy;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpMethod;
+
+/**
+ * Deploys a Render service through Render's REST API. Render deploys the branch configured on the service; a
+ * deployment's {@code ref} that is a 40-character commit pins that commit ({@code commitId}), any other ref is not
+ * sent. Render has no tag on deploys, so a trigger whose outcome is unknown is found by time: the deploys of the
+ * service created since this replica first tried to trigger.
+ */
+@ApplicationScoped
+public class RenderProvider implements DeploymentProvider {
+
+    /** The provider's name in projects, settings and the breaker. */
+    public static final String NAME = "render";
+    /** Render's clock and Slipway's may differ a little; deploys this much older than the first try still count. */
+    static final Duration CLOCK_SKEW = Duration.ofSeconds(2);
+    /** Unreadable answers in a row one deployment tolerates, as for Vercel: a proxy page passes, a changed API not. */
+    static final int MAX_MALFORMED = 5;
+
+    private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
+
+    private final RenderClient client;
+    private final ObjectMapper json;
+    /** When this replica first tried to trigger each deployment, until the trigger has an id. */
+    private final Map<Long, Instant> firstTry = new ConcurrentHashMap<>();
+    private final Map<Long, Integer> malformed = new ConcurrentHashMap<>();
+
+    public RenderProvider(RenderClient client, ObjectMapper json) {
+        this.client = client;
+        this.json = json;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public List<Problem.FieldError> validateTarget(JsonNode target) {
+        return RenderTarget.validate(target);
+    }
+
+    @Override
+    public Optional<String> circuitBreaker() {
+        return Optional.of(RenderGuard.BREAKER);
+    }
+
+    /**
+     * Each attempt first looks for a deploy created since the first try, so a trigger repeated after a lost answer
+     * (or Render's 202, which has no body) takes the deploy Render already has instead of starting another.
+     */
+    @Override
+    public Uni<String> trigger(Trigger t) {
+        RenderTarget target = RenderTarget.of(t.target());
+        Instant since = firstTry.computeIfAbsent(t.deploymentId(), id -> Instant.now()).minus(CLOCK_SKEW);
+        String ref = t.ref();
+        TriggerDeploy body = new TriggerDeploy("do_not_clear", ref != null && COMMIT.matcher(ref).matches() ? ref
+                : null);
+        String path = "/services/" + target.serviceId() + "/deploys";
+        return client.guarded(() -> client.send(HttpMethod.GET, path, listQuery(since), null, t.credential())
+                .chain(list -> {
+                    if (!list.ok()) {
+                        return Uni.createFrom().item(list);
+                    }
+                    Optional<String> found = newest(list, t.deploymentId());
+                    if (found.isPresent()) {
+                        return Uni.createFrom().item(idAnswer(found.get()));
+                    }
+                    return client.send(HttpMethod.POST, path, Map.of(), body, t.credential())
+                            .chain(created -> created.status() == 202
+                                    ? client.send(HttpMethod.GET, path, listQuery(since), null, t.credential())
+                                            .map(again -> queued(again, t.deploymentId()))
+                                    : Uni.createFrom().item(created));
+                }))
+                .map(answer -> {
+                    if (!answer.ok()) {
+                        throw client.rejected(answer, "the deploy of service " + target.serviceId());
+                    }
+                    Deploy deploy = read(answer, new TypeReference<Deploy>() { }, t.deploymentId());
+                    if (deploy.id() == null || deploy.id().isBlank()) {
+                        throw malformed(t.deploymentId(), "a deploy without an id");
+                    }
+                    firstTry.remove(t.deploymentId());
+                    return deploy.id();
+                })
+                // A terminal failure ends the deployment: nothing will try this trigger again.
+                .onFailure(e -> e instanceof ProviderException p && !p.isTransient())
+                .invoke(() -> firstTry.remove(t.deploymentId()));
+    }
+
+    /** After a 202 the deploy should be listed; if not yet, the attempt fails as transient and is repeated. */
+    private HttpAnswer queued(HttpAnswer list, long deploymentId) {
+        if (!list.ok()) {
+            return list;
+        }
+        return newest(list, deploymentId).map(RenderProvider::idAnswer).orElseThrow(() -> ProviderException
+                .transientFailure("Render queued the deploy but does not list it yet", null));
+    }
+
+    private static HttpAnswer idAnswer(String id) {
+        return new HttpAnswer(200, "{\"id\":\"" + id + "\"}", null);
+    }
+
+    private static Map<String, String> listQuery(Instant since) {
+        return Map.of("createdAfter", since.toString(), "limit", "20");
+    }
+
+    private Optional<String> newest(HttpAnswer list, long deploymentId) {
+        List<DeployItem> items = read(list, new TypeReference<List<DeployItem>>() { }, deploymentId);
+        return items.stream().map(DeployItem::deploy).filter(d -> d != null && d.id() != null)
+                .max(Comparator.comparing(d -> d.createdAt() == null ? Instant.EPOCH : d.createdAt()))
+                .map(Deploy::id);
+    }
+
+    @Override
+    public Uni<Status> status(Ref ref) {
+        RenderTarget target = RenderTarget.of(ref.target());
+        return client.call(HttpMethod.GET, "/services/" + target.serviceId() + "/deploys/" + ref.providerDeploymentId(),
+                Map.of(), null, ref.credential()).map(answer -> {
+                    if (!answer.ok()) {
+                        throw client.rejected(answer, "deploy " + ref.providerDeploymentId());
+                    }
+                    return map(read(answer, new TypeReference<Deploy>() { }, ref.deploymentId()));
+                });
+    }
+
+    /**
+     * Render's deploy {@code status} in Slipway's states, as providers.md maps them. {@code deactivated} means a
+     * later deploy replaced this one: READY if it had finished (gone live) first, else CANCELED.
+     */
+    static Status map(Deploy d) {
+        String status = d.status() == null ? "" : d.status();
+        return switch (status) {
+            case "build_in_progress" -> new Status(DeploymentStatus.BUILDING, null, null);
+            case "update_in_progress", "pre_deploy_in_progress" -> new Status(DeploymentStatus.DEPLOYING, null, null);
+            case "live" -> new Status(DeploymentStatus.READY, null, null);
+            case "deactivated" -> d.finishedAt() != null ? new Status(DeploymentStatus.READY, null, null)
+                    : new Status(DeploymentStatus.CANCELED, null, "replaced at Render by a later deploy");
+            case "build_failed", "update_failed", "pre_deploy_failed" -> new Status(DeploymentStatus.FAILED, null,
+                    "Render deploy failed (" + status + ")");
+            case "canceled" -> new Status(DeploymentStatus.CANCELED, null, "canceled at Render");
+            // created, queued, and any status Render adds later: still on its way.
+            default -> new Status(DeploymentStatus.STARTING, null, null);
+        };
+    }
+
+    /**
+     * Build log lines of the service since the deployment started: Render's log API cannot filter by deploy, so
+     * lines are correlated by time. The cursor is {@code "<timestamp>|<lines seen at that timestamp>"}; lines at
+     * exactly the last timestamp already read are skipped, so nothing repeats whether {@code startTime} is
+     * inclusive or not. Without an owner id (target or credential) there are no logs.
+     */
+    @Override
+    public Uni<LogChunk> logsSince(Ref ref, String cursor) {
+        RenderTarget target = RenderTarget.of(ref.target());
+        String owner = target.owner(ref.credential());
+        if (owner == null) {
+            return Uni.createFrom().item(new LogChunk(List.of(), cursor, false));
+        }
+        Instant since = cursor == null ? (ref.startedAt() == null ? Instant.EPOCH : ref.startedAt().minus(CLOCK_SKEW))
+                : Instant.parse(cursor.substring(0, cursor.indexOf('|')));
+        int seen = cursor == null ? 0 : Integer.parseInt(cursor.substring(cursor.indexOf('|') + 1));
+        Map<String, String> query = new HashMap<>();
+        query.put("ownerId", owner);
+        query.put("resource", target.serviceId());
+        query.put("type", "build");
+        query.put("direction", "forward");
+        query.put("startTime", since.toString());
+        query.put("limit", "100");
+        return client.call(HttpMethod.GET, "/logs", query, null, ref.credential()).map(answer -> {
+            if (!answer.ok()) {
+                throw client.rejected(answer, "the build log of service " + target.serviceId());
+            }
+            Logs logs = read(answer, new TypeReference<Logs>() { }, ref.deploymentId());
+            return linesAfter(logs, since, seen, cursor);
+        });
+    }
+
+    private static LogChunk linesAfter(Logs logs, Instant since, int seen, String cursor) {
+        List<LogLine> lines = new ArrayList<>();
+        Instant lastAt = cursor == null ? null : since;
+        int lastCount = seen;
+        int skipped = 0;
+        List<RenderModels.Log> all = logs.logs() == null ? List.of() : logs.logs();
+        for (RenderModels.Log log : all) {
+            if (log.timestamp() == null || log.message() == null) {
+                continue;
+            }
+            if (cursor != null && (log.timestamp().isBefore(since)
+                    || log.timestamp().equals(since) && skipped++ < seen)) {
+                continue;
+            }
+            if (log.timestamp().equals(lastAt)) {
+                lastCount++;
+            } else {
+                lastAt = log.timestamp();
+                lastCount = 1;
+            }
+            lines.add(new LogLine(log.timestamp(), "stdout", log.message()));
+        }
+        String next = lastAt == null ? cursor : lastAt + "|" + lastCount;
+        return new LogChunk(lines, next, Boolean.TRUE.equals(logs.hasMore()) && !lines.isEmpty());
+    }
+
+    /** A deploy that already ended cannot be cancelled; Render says so with a 4xx, which is success here. */
+    @Override
+    public Uni<Void> cancel(Ref ref) {
+        RenderTarget target = RenderTarget.of(ref.target());
+        return client.call(HttpMethod.POST, "/services/" + target.serviceId() + "/deploys/"
+                + ref.providerDeploymentId() + "/cancel", Map.of(), null, ref.credential()).map(answer -> {
+                    int status = answer.status();
+                    if (status == 401 || status == 403) {
+                        throw client.rejected(answer, "cancelling deploy " + ref.providerDeploymentId());
+                    }
+                    if (!answer.ok()) {
+                        Log.debugf("render: cancel of %s answered %d; it had ended", ref.providerDeploymentId(),
+                                status);
+                    }
+                    return null;
+                });
+    }
+
+    private <T> T read(HttpAnswer answer, TypeReference<T> type, long deploymentId) {
+        try {
+            T value = json.readValue(answer.body(), type);
+            malformed.remove(deploymentId);
+            return value;
+        } catch (java.io.IOException | RuntimeException e) {
+            throw malformed(deploymentId, "malformed JSON");
+        }
+    }
+
+    private ProviderException malformed(long deploymentId, String what) {
+        int times = malformed.merge(deploymentId, 1, Integer::sum);
+        if (times >= MAX_MALFORMED) {
+            malformed.remove(deploymentId);
+            return ProviderException.terminal("Render answered with " + what + " " + times
+                    + " times in a row; Slipway cannot follow this deployment");
+        }
+        return ProviderException.transientFailure("Render answered with " + what, null);
+    }
+}

@@ -1,0 +1,152 @@
+package dev.slipway.provider.render;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A local stand-in for Render's REST API on 127.0.0.1, in the shapes of Render's public schema. The service id's
+ * second word picks the behaviour: {@code srv-happy-...} goes queued, build_in_progress, update_in_progress, live;
+ * {@code srv-queued-...} answers the trigger with 202 and no body, then the same; {@code srv-failed-...} ends
+ * build_failed. Only {@link #TOKEN} is accepted; {@code GET /_fake/requests} shows what arrived (never the token).
+ */
+public class FakeRender implements QuarkusTestResourceLifecycleManager {
+
+    static final String TOKEN = "rnd_fake_render_api_key_0042";
+
+    private Vertx vertx;
+    private final List<JsonObject> requests = new CopyOnWriteArrayList<>();
+    private final Map<String, JsonObject> deploys = new ConcurrentHashMap<>();
+    private final AtomicInteger ids = new AtomicInteger();
+
+    @Override
+    public Map<String, String> start() {
+        vertx = Vertx.vertx();
+        HttpServer server = vertx.createHttpServer().requestHandler(r -> r.body().onSuccess(b -> handle(r, b)));
+        try {
+            server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("the fake Render did not start", e);
+        }
+        return Map.of("slipway.providers.render.api-url", "http://127.0.0.1:" + server.actualPort() + "/v1");
+    }
+
+    @Override
+    public void stop() {
+        if (vertx != null) {
+            vertx.close();
+        }
+    }
+
+    private void handle(HttpServerRequest r, Buffer body) {
+        if (r.path().equals("/_fake/requests")) {
+            r.response().putHeader("Content-Type", "application/json").end(new JsonArray(requests).encode());
+            return;
+        }
+        String path = r.path().substring("/v1".length());
+        String[] parts = path.split("/");
+        String service = parts.length > 2 && "services".equals(parts[1]) ? parts[2] : r.getParam("resource");
+        boolean good = ("Bearer " + TOKEN).equals(r.getHeader("Authorization"));
+        requests.add(new JsonObject().put("method", r.method().name()).put("path", path).put("service", service)
+                .put("query", r.query() == null ? "" : r.query()).put("tokenAccepted", good)
+                .put("body", body.length() == 0 ? null : body.toString()));
+        String method = r.method().name();
+        if (!good) {
+            json(r, 401, new JsonObject().put("message", "unauthorized"));
+        } else if ("POST".equals(method) && parts.length == 4 && "deploys".equals(parts[3])) {
+            trigger(r, service, new JsonObject(body.length() == 0 ? "{}" : body.toString()));
+        } else if ("GET".equals(method) && parts.length == 4 && "deploys".equals(parts[3])) {
+            list(r, service);
+        } else if ("GET".equals(method) && parts.length == 5) {
+            status(r, parts[4]);
+        } else if ("POST".equals(method) && parts.length == 6 && "cancel".equals(parts[5])) {
+            JsonObject d = deploys.get(parts[4]);
+            d.put("canceled", true);
+            json(r, 200, view(d, "canceled"));
+        } else if ("/logs".equals(path)) {
+            logs(r, service);
+        } else {
+            json(r, 404, new JsonObject().put("message", "not found"));
+        }
+    }
+
+    private void trigger(HttpServerRequest r, String service, JsonObject body) {
+        String id = "dep-" + ids.incrementAndGet();
+        JsonObject d = new JsonObject().put("id", id).put("service", service).put("calls", 0).put("canceled", false)
+                .put("createdAt", Instant.now().toString()).put("commitId", body.getString("commitId"));
+        deploys.put(id, d);
+        if (service.startsWith("srv-queued-")) {
+            r.response().setStatusCode(202).end();
+        } else {
+            json(r, 201, view(d, "created"));
+        }
+    }
+
+    private void list(HttpServerRequest r, String service) {
+        Instant after = Instant.parse(r.getParam("createdAfter"));
+        JsonArray items = new JsonArray();
+        deploys.values().stream().filter(d -> d.getString("service").equals(service))
+                .filter(d -> !Instant.parse(d.getString("createdAt")).isBefore(after))
+                .forEach(d -> items.add(new JsonObject().put("deploy", view(d, "queued")).put("cursor", d.getString("id"))));
+        r.response().putHeader("Content-Type", "application/json").end(items.encode());
+    }
+
+    private void status(HttpServerRequest r, String id) {
+        JsonObject d = deploys.get(id);
+        int k = d.getInteger("calls");
+        d.put("calls", k + 1);
+        boolean failed = d.getString("service").startsWith("srv-failed-");
+        String status = d.getBoolean("canceled") ? "canceled" : k == 0 ? "queued" : k == 1 ? "build_in_progress"
+                : failed ? "build_failed" : k == 2 ? "update_in_progress" : "live";
+        JsonObject view = view(d, status);
+        if ("live".equals(status) || "build_failed".equals(status)) {
+            view.put("finishedAt", Instant.now().toString());
+        }
+        json(r, 200, view);
+    }
+
+    private void logs(HttpServerRequest r, String service) {
+        Instant start = Instant.parse(r.getParam("startTime"));
+        JsonArray logs = new JsonArray();
+        deploys.values().stream().filter(d -> d.getString("service").equals(service)).forEach(d -> {
+            Instant t = Instant.parse(d.getString("createdAt"));
+            List<String> lines = d.getString("service").startsWith("srv-failed-")
+                    ? List.of("==> Running build command 'npm run build'", "==> Build failed: exit status 1")
+                    : List.of("==> Running build command 'npm run build'", "compiled 12 modules",
+                            "==> Build successful", "==> Deploying...");
+            int visible = Math.min(lines.size(), 2 * d.getInteger("calls"));
+            for (int i = 0; i < visible; i++) {
+                // Two lines share each second, so the cursor has to tell them apart.
+                Instant at = t.plusSeconds(1 + i / 2);
+                if (!at.isBefore(start)) {
+                    logs.add(new JsonObject().put("id", d.getString("id") + "-" + i).put("message", lines.get(i))
+                            .put("timestamp", at.toString()).put("labels", new JsonArray()
+                                    .add(new JsonObject().put("name", "type").put("value", "build"))));
+                }
+            }
+        });
+        json(r, 200, new JsonObject().put("hasMore", false).put("logs", logs));
+    }
+
+    private static JsonObject view(JsonObject d, String status) {
+        return new JsonObject().put("id", d.getString("id")).put("status", status).put("trigger", "api")
+                .put("createdAt", d.getString("createdAt")).put("updatedAt", Instant.now().toString())
+                .put("commit", new JsonObject().put("id", d.getString("commitId")));
+    }
+
+    private static void json(HttpServerRequest r, int status, JsonObject body) {
+        r.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    }
+}

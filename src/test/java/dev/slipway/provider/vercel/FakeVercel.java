@@ -1,0 +1,267 @@
+package dev.slipway.provider.vercel;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A local stand-in for Vercel's REST API on 127.0.0.1, answering in the shapes of Vercel's public docs. What a
+ * deployment does is chosen by the first word of its Vercel project name:
+ * <ul>
+ * <li>{@code happy}: QUEUED, BUILDING, READY (ROLLING), READY, with build events appearing as it goes;</li>
+ * <li>{@code fail}: QUEUED, BUILDING, then ERROR with Vercel's error code and message;</li>
+ * <li>{@code cancel}: builds until cancelled;</li>
+ * <li>{@code flaky}: the first three creates answer 503 and create nothing, then like {@code happy};</li>
+ * <li>{@code lost}: the first create is accepted but answered 503, as if the answer was lost;</li>
+ * <li>{@code limited}: the first create answers 429 with {@code Retry-After: 2};</li>
+ * <li>{@code garbled}: every status answer is an HTML page; {@code hiccup}: the first two are;</li>
+ * <li>{@code hold}: builds until {@code POST /_fake/finish?project=...}, then READY.</li>
+ * </ul>
+ * Only {@link #TOKEN} is accepted. Tests read what the fake received at {@code GET /_fake/requests} (the token
+ * itself is never recorded) and switch a total outage on and off with {@code POST /_fake/down?on=true|false}.
+ */
+public class FakeVercel implements QuarkusTestResourceLifecycleManager {
+
+    static final String TOKEN = "vercel_fake_token_for_tests_0042";
+
+    private Vertx vertx;
+    private final List<JsonObject> requests = new CopyOnWriteArrayList<>();
+    private final Map<String, JsonObject> deployments = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> creates = new ConcurrentHashMap<>();
+    private final AtomicInteger ids = new AtomicInteger();
+    private final AtomicBoolean down = new AtomicBoolean();
+
+    @Override
+    public Map<String, String> start() {
+        vertx = Vertx.vertx();
+        HttpServer server = vertx.createHttpServer().requestHandler(r -> r.body().onSuccess(b -> handle(r, b)));
+        try {
+            server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("the fake Vercel did not start", e);
+        }
+        return Map.of("slipway.providers.vercel.api-url", "http://127.0.0.1:" + server.actualPort());
+    }
+
+    @Override
+    public void stop() {
+        if (vertx != null) {
+            vertx.close();
+        }
+    }
+
+    private void handle(HttpServerRequest r, Buffer body) {
+        String path = r.path();
+        if (path.startsWith("/_fake/")) {
+            control(r);
+            return;
+        }
+        String auth = r.getHeader("Authorization");
+        boolean good = ("Bearer " + TOKEN).equals(auth);
+        JsonObject json = body.length() == 0 ? null : tryJson(body.toString());
+        requests.add(new JsonObject().put("method", r.method().name()).put("path", path)
+                .put("query", r.query() == null ? "" : r.query()).put("at", System.currentTimeMillis())
+                .put("project", project(r, json)).put("tokenAccepted", good).put("body", json));
+        if (down.get()) {
+            r.response().setStatusCode(503).end("<html>Service Unavailable</html>");
+        } else if (!good) {
+            error(r, 401, "forbidden", "Not authorized");
+        } else if ("POST".equals(r.method().name()) && "/v13/deployments".equals(path)) {
+            create(r, json);
+        } else if ("GET".equals(r.method().name()) && "/v6/deployments".equals(path)) {
+            list(r);
+        } else if (path.startsWith("/v13/deployments/")) {
+            status(r, path.substring("/v13/deployments/".length()));
+        } else if (path.startsWith("/v3/deployments/") && path.endsWith("/events")) {
+            events(r, path.substring("/v3/deployments/".length(), path.length() - "/events".length()));
+        } else if (path.startsWith("/v12/deployments/") && path.endsWith("/cancel")) {
+            cancel(r, path.substring("/v12/deployments/".length(), path.length() - "/cancel".length()));
+        } else {
+            error(r, 404, "not_found", "The requested path was not found");
+        }
+    }
+
+    private void control(HttpServerRequest r) {
+        if (r.path().equals("/_fake/down")) {
+            down.set(Boolean.parseBoolean(r.getParam("on")));
+            r.response().setStatusCode(204).end();
+        } else if (r.path().equals("/_fake/finish")) {
+            deployments.values().stream().filter(d -> d.getString("name").equals(r.getParam("project")))
+                    .forEach(d -> d.put("finished", true));
+            r.response().setStatusCode(204).end();
+        } else {
+            r.response().putHeader("Content-Type", "application/json").end(new JsonArray(requests).encode());
+        }
+    }
+
+    private void create(HttpServerRequest r, JsonObject body) {
+        String name = body.getString("name");
+        int n = creates.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
+        String scenario = scenario(name);
+        if ("flaky".equals(scenario) && n <= 3) {
+            r.response().setStatusCode(503).end("upstream unavailable");
+            return;
+        }
+        if ("limited".equals(scenario) && n == 1) {
+            r.response().setStatusCode(429).putHeader("Retry-After", "2").putHeader("Content-Type",
+                    "application/json").end(new JsonObject().put("error", new JsonObject()
+                            .put("code", "rate_limited").put("message", "Too many requests")).encode());
+            return;
+        }
+        String id = "dpl_" + ids.incrementAndGet();
+        JsonObject d = new JsonObject().put("id", id).put("name", name).put("projectId", body.getString("project"))
+                .put("url", name + "-" + id.toLowerCase() + ".vercel.app").put("meta", body.getJsonObject("meta"))
+                .put("target", body.getString("target")).put("createdAt", System.currentTimeMillis())
+                .put("statusCalls", 0).put("canceled", false);
+        deployments.put(id, d);
+        if ("lost".equals(scenario) && n == 1) {
+            r.response().setStatusCode(503).end("gateway timeout after accepting");
+            return;
+        }
+        ok(r, view(d, "QUEUED", null));
+    }
+
+    private void list(HttpServerRequest r) {
+        // Filters by project only, so Slipway has to match the meta tag itself.
+        String project = r.getParam("projectId");
+        JsonArray items = new JsonArray();
+        deployments.values().stream().filter(d -> d.getString("projectId").equals(project))
+                .sorted((a, b) -> Long.compare(b.getLong("createdAt"), a.getLong("createdAt")))
+                .forEach(d -> items.add(new JsonObject().put("uid", d.getString("id")).put("name",
+                        d.getString("name")).put("url", d.getString("url")).put("state", "BUILDING")
+                        .put("meta", d.getJsonObject("meta")).put("created", d.getLong("createdAt"))));
+        ok(r, new JsonObject().put("deployments", items).put("pagination", new JsonObject().put("count",
+                items.size())));
+    }
+
+    private void status(HttpServerRequest r, String id) {
+        JsonObject d = deployments.get(id);
+        if (d == null) {
+            error(r, 404, "not_found", "Deployment not found");
+            return;
+        }
+        int k = d.getInteger("statusCalls");
+        d.put("statusCalls", k + 1);
+        String scenario = scenario(d.getString("name"));
+        if ("garbled".equals(scenario) || "hiccup".equals(scenario) && k < 2) {
+            r.response().putHeader("Content-Type", "text/html").end("<html><body>502 Bad Gateway</body></html>");
+            return;
+        }
+        if ("hiccup".equals(scenario)) {
+            k -= 2;
+        }
+        if (d.getBoolean("canceled")) {
+            ok(r, view(d, "CANCELED", null));
+        } else if ("hold".equals(scenario)) {
+            ok(r, d.getBoolean("finished", false) ? view(d, "READY", "PROMOTED")
+                    : view(d, k == 0 ? "QUEUED" : "BUILDING", null));
+        } else if (k == 0) {
+            ok(r, view(d, "QUEUED", null));
+        } else if (k == 1 || "cancel".equals(scenario)) {
+            ok(r, view(d, "BUILDING", null));
+        } else if ("fail".equals(scenario)) {
+            ok(r, view(d, "ERROR", null).put("errorCode", "BUILD_FAILED")
+                    .put("errorMessage", "Command \"npm run build\" exited with 1"));
+        } else {
+            ok(r, view(d, "READY", k == 2 ? "ROLLING" : "PROMOTED"));
+        }
+    }
+
+    private void events(HttpServerRequest r, String id) {
+        JsonObject d = deployments.get(id);
+        if (d == null) {
+            error(r, 404, "not_found", "Deployment not found");
+            return;
+        }
+        long t = d.getLong("createdAt");
+        List<JsonObject> all = "fail".equals(scenario(d.getString("name")))
+                ? List.of(event("command", t + 1, "Running \"npm run build\""),
+                        event("stderr", t + 2, "Error: Command \"npm run build\" exited with 1"))
+                : List.of(event("command", t + 1, "Running \"npm run build\""),
+                        event("stdout", t + 2, "Compiled successfully"),
+                        event("stdout", t + 2, "Collecting page data"),
+                        new JsonObject().put("type", "deployment-state").put("created", t + 3)
+                                .put("payload", new JsonObject().put("info", new JsonObject()
+                                        .put("readyState", "READY"))),
+                        // The older flat shape: text and date at the top level.
+                        new JsonObject().put("type", "stdout").put("created", t + 4).put("date", t + 4)
+                                .put("text", "Build Completed in /vercel/output [12s]"),
+                        event("stderr", t + 5, "warn: 1 deprecated package"));
+        int visible = Math.min(all.size(), 2 * d.getInteger("statusCalls"));
+        String since = r.getParam("since");
+        JsonArray answer = new JsonArray();
+        // since is inclusive here, so Slipway must skip the events it already has at that millisecond.
+        all.subList(0, visible).stream().filter(e -> since == null || e.getLong("created") >= Long.parseLong(since))
+                .forEach(answer::add);
+        r.response().putHeader("Content-Type", "application/json").end(answer.encode());
+    }
+
+    private void cancel(HttpServerRequest r, String id) {
+        JsonObject d = deployments.get(id);
+        if (d == null) {
+            error(r, 404, "not_found", "Deployment not found");
+            return;
+        }
+        d.put("canceled", true);
+        ok(r, view(d, "CANCELED", null));
+    }
+
+    private static JsonObject event(String type, long at, String text) {
+        return new JsonObject().put("type", type).put("created", at).put("payload", new JsonObject()
+                .put("text", text).put("date", at).put("serial", at + "-" + text.length()));
+    }
+
+    private static JsonObject view(JsonObject d, String state, String substate) {
+        JsonObject view = new JsonObject().put("id", d.getString("id")).put("name", d.getString("name"))
+                .put("url", d.getString("url")).put("readyState", state).put("status", state)
+                .put("target", d.getString("target")).put("meta", d.getJsonObject("meta"))
+                .put("createdAt", d.getLong("createdAt"));
+        return substate == null ? view : view.put("readySubstate", substate);
+    }
+
+    private static String scenario(String name) {
+        return name == null ? "" : name.split("-")[0];
+    }
+
+    private String project(HttpServerRequest r, JsonObject body) {
+        if (body != null && body.getString("name") != null) {
+            return body.getString("name");
+        }
+        if (r.getParam("projectId") != null) {
+            return r.getParam("projectId");
+        }
+        String[] parts = r.path().split("/");
+        JsonObject d = parts.length > 3 ? deployments.get(parts[3]) : null;
+        return d == null ? null : d.getString("name");
+    }
+
+    private static JsonObject tryJson(String text) {
+        try {
+            return new JsonObject(text);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static void ok(HttpServerRequest r, JsonObject body) {
+        r.response().putHeader("Content-Type", "application/json").end(body.encode());
+    }
+
+    private static void error(HttpServerRequest r, int status, String code, String message) {
+        r.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                .end(new JsonObject().put("error", new JsonObject().put("code", code).put("message", message))
+                        .encode());
+    }
+}

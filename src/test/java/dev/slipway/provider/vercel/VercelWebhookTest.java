@@ -1,0 +1,109 @@
+package dev.slipway.provider.vercel;
+
+import static dev.slipway.support.Api.admin;
+import static dev.slipway.support.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
+
+import dev.slipway.support.Api;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
+
+/**
+ * Vercel's webhook, with polls so slow (10-20 s apart) that a deployment reaching READY within a few seconds can
+ * only be the webhook's doing.
+ */
+@QuarkusTest
+@TestProfile(VercelWebhookTest.SlowPolls.class)
+class VercelWebhookTest {
+
+    static final String SECRET = "whsec-vercel-test-secret-7781";
+
+    /** The fake Vercel, a webhook secret, and polls far apart. */
+    public static class SlowPolls implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(FakeVercel.class));
+        }
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("slipway.providers.vercel.webhook-secret", SECRET,
+                    "slipway.tracking.poll-initial", "20s", "slipway.tracking.poll-max", "20s");
+        }
+    }
+
+    @Test
+    void aSignedWebhookMakesTheTrackerPollAtOnce() {
+        String vercelProject = uniqueName("hold");
+        String id = Api.deploy(project(vercelProject), Map.of());
+        await().atMost(Duration.ofSeconds(15)).until(() -> deployment(id, "providerDeploymentId") != null);
+        String providerId = deployment(id, "providerDeploymentId");
+        RestAssured.given().post(fake() + "/_fake/finish?project=" + vercelProject).then().statusCode(204);
+
+        String body = "{\"type\":\"deployment.succeeded\",\"id\":\"evt_1\",\"createdAt\":1767000000000,"
+                + "\"payload\":{\"deployment\":{\"id\":\"" + providerId + "\",\"meta\":{\"slipwayDeploymentId\":\""
+                + id + "\"}},\"project\":{\"id\":\"prj_1\"},\"target\":\"production\"}}";
+        // A bad signature changes nothing.
+        hook(body, sign(body, "not-the-secret")).then().statusCode(401).contentType("application/problem+json")
+                .body("status", equalTo(401));
+        assertThat(deployment(id, "status")).isNotEqualTo("READY");
+
+        hook(body, sign(body, SECRET)).then().statusCode(204);
+        await().atMost(Duration.ofSeconds(5)).until(() -> "READY".equals(deployment(id, "status")));
+    }
+
+    @Test
+    void aWebhookAboutAnUnknownDeploymentIsAcknowledgedAndIgnored() {
+        String body = "{\"type\":\"deployment.created\",\"payload\":{\"deployment\":{\"id\":\"dpl_unknown\"}}}";
+        hook(body, sign(body, SECRET)).then().statusCode(204);
+        String other = "{\"type\":\"project.created\",\"payload\":{\"project\":{\"id\":\"prj_9\"}}}";
+        hook(other, sign(other, SECRET)).then().statusCode(204);
+    }
+
+    @Test
+    void aMissingSignatureIsUnauthorized() {
+        RestAssured.given().body("{}").post("/hooks/vercel").then().statusCode(401)
+                .contentType("application/problem+json");
+    }
+
+    private static io.restassured.response.Response hook(String body, String signature) {
+        return RestAssured.given().header("x-vercel-signature", signature).contentType("application/json")
+                .body(body.getBytes(StandardCharsets.UTF_8)).post("/hooks/vercel");
+    }
+
+    private static String sign(String body, String secret) {
+        return HexFormat.of().formatHex(VercelWebhooks.hmac(body.getBytes(StandardCharsets.UTF_8), secret));
+    }
+
+    private static String project(String vercelProject) {
+        String credential = uniqueName("vercel-hook");
+        admin().body(Map.of("provider", "vercel", "token", FakeVercel.TOKEN)).put("/api/v1/credentials/"
+                + credential).then().statusCode(201);
+        String name = uniqueName("hooked");
+        admin().body(Map.of("name", name, "provider", "vercel", "target", Map.of("project", vercelProject,
+                "credential", credential), "repository", Map.of("url", "https://github.com/acme/shop")))
+                .post("/api/v1/projects").then().statusCode(201);
+        return name;
+    }
+
+    private static String deployment(String id, String field) {
+        return admin().get("/api/v1/deployments/" + id).then().statusCode(200).extract().path(field);
+    }
+
+    private static String fake() {
+        return ConfigProvider.getConfig().getValue("slipway.providers.vercel.api-url", String.class);
+    }
+}
