@@ -117,8 +117,9 @@ public class Dispatcher implements Tracker.FinishListener {
         if (stopping) {
             return Uni.createFrom().voidItem();
         }
-        return store.heartbeat(replica.id(), tracker.held(), config.queue().lease())
-                .invoke(tracker::keepOnly)
+        List<Claim> held = tracker.held();
+        return store.heartbeat(replica.id(), held, config.queue().lease())
+                .invoke(kept -> tracker.keepOnly(held, kept))
                 .chain(() -> store.takeOverExpired(replica.id(), config.queue().lease(), 100))
                 .invoke(this::resume)
                 .chain(this::pump)

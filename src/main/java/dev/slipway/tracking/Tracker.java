@@ -91,12 +91,17 @@ public class Tracker {
         return tracked.values().stream().map(t -> t.claim).toList();
     }
 
-    /** Stops following deployments whose lease this replica no longer holds. */
-    public void keepOnly(List<Long> heldIds) {
-        for (Tracked t : new ArrayList<>(tracked.values())) {
-            if (!heldIds.contains(t.claim.id())) {
-                Log.infof("deployment %s on %s: lease lost, another replica follows it now", t.claim.publicId(),
-                        t.claim.provider());
+    /**
+     * Stops following the deployments of a heartbeat whose lease did not hold. Only the claims the heartbeat
+     * was sent for are judged: one claimed while it was under way is not in its answer, yet still held.
+     */
+    public void keepOnly(List<Claim> renewed, List<Long> heldIds) {
+        java.util.Set<Long> held = new java.util.HashSet<>(heldIds);
+        for (Claim claim : renewed) {
+            Tracked t = tracked.get(claim.id());
+            if (t != null && t.claim.epoch() == claim.epoch() && !held.contains(claim.id())) {
+                Log.infof("deployment %s on %s: lease lost, another replica follows it now", claim.publicId(),
+                        claim.provider());
                 t.stop();
             }
         }
