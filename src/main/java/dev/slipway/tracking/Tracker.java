@@ -233,8 +233,8 @@ public class Tracker {
                     && claim.startedAt().plus(config.deployment().timeout()).isBefore(Instant.now())) {
                 return provider.cancel(ref()).onFailure().recoverWithNull()
                         .chain(() -> finish(DeploymentStatus.TIMED_OUT, "did not finish within "
-                                + config.deployment().timeout().toMinutes() + " minutes; cancelled at "
-                                + provider.name(), null));
+                                + readable(config.deployment().timeout())
+                                + " (SLIPWAY_DEPLOYMENT_TIMEOUT); cancelled at " + provider.name(), null));
             }
             return provider.status(ref()).chain(s -> provider.logsSince(ref(), cursor).chain(chunk -> {
                 DeploymentStatus to = status.canMoveTo(s.status()) ? s.status() : status;
@@ -370,6 +370,11 @@ public class Tracker {
             return new DeploymentProvider.Ref(claim.id(), claim.publicId(), claim.target(), id, claim.startedAt(),
                     inPlay == null ? null : inPlay.credential());
         }
+    }
+
+    /** A timeout as a person reads it: "60 minutes", "90 seconds". */
+    static String readable(Duration d) {
+        return d.toSeconds() % 60 == 0 && d.toMinutes() > 0 ? d.toMinutes() + " minutes" : d.toSeconds() + " seconds";
     }
 
     private static Duration min(Duration a, Duration b) {
