@@ -85,6 +85,6 @@ public final class KeyringSource {
         Files.writeString(file, entry + "\n", StandardCharsets.UTF_8);
         LOG.infof("No SLIPWAY_ENCRYPTION_KEYS was set, so an encryption key was generated into %s (readable by "
                 + "this user only). Back it up with the database; to move to an external database, set "
-                + "SLIPWAY_ENCRYPTION_KEYS to the file's content.", file.toAbsolutePath());
+                + "SLIPWAY_ENCRYPTION_KEYS to the file's content.", file.toAbsolutePath().normalize());
     }
 }
