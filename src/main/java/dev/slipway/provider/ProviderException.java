@@ -29,6 +29,15 @@ public class ProviderException extends RuntimeException {
         return new RateLimited(message, retryAfter);
     }
 
+    /**
+     * What a call answers while the provider's circuit breaker is open: nothing is sent, and the failure stays
+     * transient so deployments wait instead of failing.
+     */
+    public static ProviderException circuitOpen(String provider) {
+        return transientFailure(provider + " is unavailable: too many recent calls failed, so Slipway pauses calls "
+                + "to it for a while (circuit open)", null);
+    }
+
     public boolean isTransient() {
         return transientFailure;
     }

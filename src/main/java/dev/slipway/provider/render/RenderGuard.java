@@ -50,7 +50,6 @@ public class RenderGuard {
 
     /** While the breaker is open nothing is sent; the failure stays transient so deployments wait, not fail. */
     Uni<HttpAnswer> unavailable(Supplier<Uni<HttpAnswer>> request) {
-        return Uni.createFrom().failure(ProviderException.transientFailure("Render is unavailable: too many recent "
-                + "calls failed, so Slipway pauses calls to it for a while (circuit open)", null));
+        return Uni.createFrom().failure(ProviderException.circuitOpen("Render"));
     }
 }

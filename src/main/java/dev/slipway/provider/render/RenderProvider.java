@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.slipway.deployment.DeploymentStatus;
 import dev.slipway.platform.Problem;
 import dev.slipway.provider.DeploymentProvider;
+import dev.slipway.provider.AnswerReader;
 import dev.slipway.provider.HttpAnswer;
 import dev.slipway.provider.ProviderException;
 import dev.slipway.provider.render.RenderModels.Deploy;
@@ -52,11 +53,12 @@ public class RenderProvider implements DeploymentProvider {
     private final ObjectMapper json;
     /** When this replica first tried to trigger each deployment, until the trigger has an id. */
     private final Map<Long, Instant> firstTry = new ConcurrentHashMap<>();
-    private final Map<Long, Integer> malformed = new ConcurrentHashMap<>();
+    private final AnswerReader answers;
 
     public RenderProvider(RenderClient client, ObjectMapper json) {
         this.client = client;
         this.json = json;
+        this.answers = new AnswerReader("Render", json, MAX_MALFORMED);
     }
 
     @Override
@@ -105,9 +107,9 @@ public class RenderProvider implements DeploymentProvider {
                     if (!answer.ok()) {
                         throw client.rejected(answer, "the deploy of service " + target.serviceId());
                     }
-                    Deploy deploy = read(answer, new TypeReference<Deploy>() { }, t.deploymentId());
+                    Deploy deploy = answers.read(answer, new TypeReference<Deploy>() { }, t.deploymentId());
                     if (deploy.id() == null || deploy.id().isBlank()) {
-                        throw malformed(t.deploymentId(), "a deploy without an id");
+                        throw answers.malformed(t.deploymentId(), "a deploy without an id");
                     }
                     firstTry.remove(t.deploymentId());
                     return deploy.id();
@@ -135,7 +137,7 @@ public class RenderProvider implements DeploymentProvider {
     }
 
     private Optional<String> newest(HttpAnswer list, long deploymentId) {
-        List<DeployItem> items = read(list, new TypeReference<List<DeployItem>>() { }, deploymentId);
+        List<DeployItem> items = answers.read(list, new TypeReference<List<DeployItem>>() { }, deploymentId);
         return items.stream().map(DeployItem::deploy).filter(d -> d != null && d.id() != null)
                 .max(Comparator.comparing(d -> d.createdAt() == null ? Instant.EPOCH : d.createdAt()))
                 .map(Deploy::id);
@@ -149,7 +151,7 @@ public class RenderProvider implements DeploymentProvider {
                     if (!answer.ok()) {
                         throw client.rejected(answer, "deploy " + ref.providerDeploymentId());
                     }
-                    return map(read(answer, new TypeReference<Deploy>() { }, ref.deploymentId()));
+                    return map(answers.read(answer, new TypeReference<Deploy>() { }, ref.deploymentId()));
                 });
     }
 
@@ -200,7 +202,7 @@ public class RenderProvider implements DeploymentProvider {
             if (!answer.ok()) {
                 throw client.rejected(answer, "the build log of service " + target.serviceId());
             }
-            Logs logs = read(answer, new TypeReference<Logs>() { }, ref.deploymentId());
+            Logs logs = answers.read(answer, new TypeReference<Logs>() { }, ref.deploymentId());
             return linesAfter(logs, since, seen, cursor);
         });
     }
@@ -247,25 +249,5 @@ public class RenderProvider implements DeploymentProvider {
                     }
                     return null;
                 });
-    }
-
-    private <T> T read(HttpAnswer answer, TypeReference<T> type, long deploymentId) {
-        try {
-            T value = json.readValue(answer.body(), type);
-            malformed.remove(deploymentId);
-            return value;
-        } catch (java.io.IOException | RuntimeException e) {
-            throw malformed(deploymentId, "malformed JSON");
-        }
-    }
-
-    private ProviderException malformed(long deploymentId, String what) {
-        int times = malformed.merge(deploymentId, 1, Integer::sum);
-        if (times >= MAX_MALFORMED) {
-            malformed.remove(deploymentId);
-            return ProviderException.terminal("Render answered with " + what + " " + times
-                    + " times in a row; Slipway cannot follow this deployment");
-        }
-        return ProviderException.transientFailure("Render answered with " + what, null);
     }
 }

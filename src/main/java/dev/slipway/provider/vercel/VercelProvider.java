@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,6 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.slipway.deployment.DeploymentStatus;
 import dev.slipway.platform.Problem;
 import dev.slipway.provider.DeploymentProvider;
+import dev.slipway.provider.AnswerReader;
 import dev.slipway.provider.HttpAnswer;
 import dev.slipway.provider.ProviderException;
 import dev.slipway.provider.vercel.VercelModels.CreateDeployment;
@@ -57,11 +57,12 @@ public class VercelProvider implements DeploymentProvider {
 
     private final VercelClient client;
     private final ObjectMapper json;
-    private final Map<Long, Integer> malformed = new ConcurrentHashMap<>();
+    private final AnswerReader answers;
 
     public VercelProvider(VercelClient client, ObjectMapper json) {
         this.client = client;
         this.json = json;
+        this.answers = new AnswerReader("Vercel", json, MAX_MALFORMED);
     }
 
     @Override
@@ -113,9 +114,9 @@ public class VercelProvider implements DeploymentProvider {
                     if (!answer.ok()) {
                         throw client.rejected(answer, "the deployment of project " + target.project());
                     }
-                    Deployment created = read(answer, Deployment.class, t.deploymentId());
+                    Deployment created = answers.read(answer, Deployment.class, t.deploymentId());
                     if (created.id() == null || created.id().isBlank()) {
-                        throw malformed(t.deploymentId(), "a created deployment without an id");
+                        throw answers.malformed(t.deploymentId(), "a created deployment without an id");
                     }
                     return created.id();
                 });
@@ -140,7 +141,7 @@ public class VercelProvider implements DeploymentProvider {
                     if (!answer.ok()) {
                         throw client.rejected(answer, "deployment " + ref.providerDeploymentId());
                     }
-                    return map(read(answer, Deployment.class, ref.deploymentId()));
+                    return map(answers.read(answer, Deployment.class, ref.deploymentId()));
                 });
     }
 
@@ -191,7 +192,7 @@ public class VercelProvider implements DeploymentProvider {
                     if (!answer.ok()) {
                         throw client.rejected(answer, "the build log of deployment " + ref.providerDeploymentId());
                     }
-                    List<Event> events = new ArrayList<>(read(answer, new TypeReference<List<Event>>() { },
+                    List<Event> events = new ArrayList<>(answers.read(answer, new TypeReference<List<Event>>() { },
                             ref.deploymentId()));
                     events.sort(Comparator.comparingLong(Event::at));
                     return linesAfter(events, since, seen, cursor);
@@ -304,35 +305,5 @@ public class VercelProvider implements DeploymentProvider {
 
     private static Map<String, String> team(Ref ref) {
         return team(VercelTarget.of(ref.target()), ref.credential());
-    }
-
-    private <T> T read(HttpAnswer answer, Class<T> type, long deploymentId) {
-        try {
-            T value = json.readValue(answer.body(), type);
-            malformed.remove(deploymentId);
-            return value;
-        } catch (java.io.IOException | RuntimeException e) {
-            throw malformed(deploymentId, "malformed JSON");
-        }
-    }
-
-    private <T> T read(HttpAnswer answer, TypeReference<T> type, long deploymentId) {
-        try {
-            T value = json.readValue(answer.body(), type);
-            malformed.remove(deploymentId);
-            return value;
-        } catch (java.io.IOException | RuntimeException e) {
-            throw malformed(deploymentId, "malformed JSON");
-        }
-    }
-
-    private ProviderException malformed(long deploymentId, String what) {
-        int times = malformed.merge(deploymentId, 1, Integer::sum);
-        if (times >= MAX_MALFORMED) {
-            malformed.remove(deploymentId);
-            return ProviderException.terminal("Vercel answered with " + what + " " + times
-                    + " times in a row; Slipway cannot follow this deployment");
-        }
-        return ProviderException.transientFailure("Vercel answered with " + what, null);
     }
 }
