@@ -24,6 +24,21 @@ public interface DeploymentProvider {
     /** Problems with a project's {@code target} object for this provider; field names start with {@code target.}. */
     List<Problem.FieldError> validateTarget(JsonNode target);
 
+    /**
+     * Writes the project's variables for the deployment's environment ({@link Trigger#env()}) to the provider, so
+     * the build sees them. The tracker calls it before {@link #trigger} only when the variables, or the target they
+     * go to, changed since the last push that succeeded; it must be safe to repeat. Fails with
+     * {@link ProviderException} like every other call; a terminal failure fails the deployment before it starts.
+     */
+    default Uni<Void> pushEnv(Trigger trigger) {
+        return Uni.createFrom().voidItem();
+    }
+
+    /** Whether {@link #pushEnv} sends anything; the tracker skips the change check for providers that do not. */
+    default boolean pushesEnv() {
+        return false;
+    }
+
     /** Starts a deployment at the provider and answers the provider's id for it. */
     Uni<String> trigger(Trigger trigger);
 
