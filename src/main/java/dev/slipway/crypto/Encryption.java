@@ -51,6 +51,11 @@ public class Encryption {
         return box().seal(plaintext, context);
     }
 
+    /** A keyed fingerprint of {@code data} under the current keyring (see {@link SecretBox#fingerprint}). */
+    public String fingerprint(String purpose, byte[] data) {
+        return box().fingerprint(purpose, data);
+    }
+
     /** Decrypts a stored secret of the record {@code context}. */
     public String open(String stored, SecretContext context) {
         return box().open(stored, context);

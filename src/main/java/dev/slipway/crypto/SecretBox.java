@@ -7,6 +7,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 
 import javax.crypto.Cipher;
+import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -22,6 +23,7 @@ public final class SecretBox {
     public static final String PREFIX = "slw:";
     static final int NONCE_BYTES = 12;
     static final int TAG_BITS = 128;
+    private static final String HMAC = "HmacSHA256";
 
     private final Keyring keyring;
     private final SecureRandom random;
@@ -70,6 +72,26 @@ public final class SecretBox {
         byte[] nonce = java.util.Arrays.copyOf(all, NONCE_BYTES);
         byte[] sealed = java.util.Arrays.copyOfRange(all, NONCE_BYTES, all.length);
         return new String(decrypt(key, nonce, sealed, context.associatedData(), context), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A keyed fingerprint of {@code data}: HMAC-SHA256 under a key derived from the primary key for
+     * {@code purpose}, as {@code <keyId>:<base64url>}. It tells whether two inputs were equal without saying
+     * anything about them; unlike a plain hash, guessing a short value and comparing needs the keyring. A new
+     * primary key changes every fingerprint.
+     */
+    public String fingerprint(String purpose, byte[] data) {
+        try {
+            Mac derive = Mac.getInstance(HMAC);
+            derive.init(new SecretKeySpec(keyring.primary().getEncoded(), HMAC));
+            byte[] subkey = derive.doFinal(("slipway fingerprint\0" + purpose).getBytes(StandardCharsets.UTF_8));
+            Mac mac = Mac.getInstance(HMAC);
+            mac.init(new SecretKeySpec(subkey, HMAC));
+            byte[] tag = mac.doFinal(data);
+            return keyring.primaryId() + ":" + Base64.getUrlEncoder().withoutPadding().encodeToString(tag);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA256 is not available in this JVM", e);
+        }
     }
 
     /** Whether a stored value is already encrypted under the primary key. */

@@ -206,6 +206,11 @@ public final class ProviderHttp {
         }
     }
 
+    /** {@code text} as one URL path segment: percent-encoded, so a {@code /} or space cannot change the path. */
+    public static String pathSegment(String text) {
+        return java.net.URLEncoder.encode(text, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
     private static String strip(String base) {
         return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
     }

@@ -40,12 +40,14 @@ public class Tracker {
     private final Vertx vertx;
     private final FinishListener finished;
     private final DeploymentSecrets secrets;
+    private final EnvPushes envPushes;
     private final Map<Long, Tracked> tracked = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
     public Tracker(QueueStore store, ProviderRegistry providers, SlipwayConfig config, Replica replica, Vertx vertx,
-            FinishListener finished, DeploymentSecrets secrets) {
+            FinishListener finished, DeploymentSecrets secrets, EnvPushes envPushes) {
         this.secrets = secrets;
+        this.envPushes = envPushes;
         this.store = store;
         this.providers = providers;
         this.config = config;
@@ -222,10 +224,12 @@ public class Tracker {
                     }));
         }
 
+        /** The variables go first (when they changed), so the build sees them; a failed push fails like a trigger. */
         private Uni<String> trigger() {
-            return provider.trigger(new DeploymentProvider.Trigger(claim.id(), claim.publicId(), claim.project(),
-                    claim.target(), claim.repositoryUrl(), claim.repositoryBranch(), claim.ref(),
-                    claim.environment(), inPlay.env(), inPlay.credential()));
+            DeploymentProvider.Trigger t = new DeploymentProvider.Trigger(claim.id(), claim.publicId(),
+                    claim.project(), claim.target(), claim.repositoryUrl(), claim.repositoryBranch(), claim.ref(),
+                    claim.environment(), inPlay.env(), inPlay.credential());
+            return envPushes.pushIfChanged(claim, provider, t).chain(() -> provider.trigger(t));
         }
 
         private Uni<Duration> poll() {

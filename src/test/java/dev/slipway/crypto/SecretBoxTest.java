@@ -129,6 +129,20 @@ class SecretBoxTest {
         assertThatThrownBy(() -> box.open("slw:k1:***", ROW)).isInstanceOf(SecretException.class);
     }
 
+    @Test
+    void fingerprintsMatchOnlyForTheSameInputPurposeAndPrimaryKey() {
+        byte[] data = "FLAG=true".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        SecretBox box = new SecretBox(keyring("k1", 1));
+        String print = box.fingerprint("env", data);
+
+        assertThat(box.fingerprint("env", data)).isEqualTo(print).startsWith("k1:").doesNotContain("true");
+        assertThat(box.fingerprint("env", "FLAG=false".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .isNotEqualTo(print);
+        assertThat(box.fingerprint("other", data)).isNotEqualTo(print);
+        // Without the key a guess cannot be checked: another key gives another fingerprint of the same input.
+        assertThat(new SecretBox(keyring("k1", 2)).fingerprint("env", data)).isNotEqualTo(print);
+    }
+
     static Keyring keyring(String id, int fill) {
         return Keyring.of(orderedKeys(id, fill));
     }

@@ -20,6 +20,17 @@ final class RenderModels {
     record TriggerDeploy(String clearCache, String commitId) {
     }
 
+    /** The body of {@code PUT /services/{serviceId}/env-vars/{envVarKey}}. */
+    @RegisterForReflection
+    record EnvVarValue(String value) {
+
+        @Override
+        public String toString() {
+            // The value stays out of every log line and exception message.
+            return "EnvVarValue[...]";
+        }
+    }
+
     /** A deploy. */
     @RegisterForReflection
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -23,11 +24,14 @@ import dev.slipway.provider.DeploymentProvider;
 import dev.slipway.provider.AnswerReader;
 import dev.slipway.provider.HttpAnswer;
 import dev.slipway.provider.ProviderException;
+import dev.slipway.provider.ProviderHttp;
 import dev.slipway.provider.render.RenderModels.Deploy;
 import dev.slipway.provider.render.RenderModels.DeployItem;
+import dev.slipway.provider.render.RenderModels.EnvVarValue;
 import dev.slipway.provider.render.RenderModels.Logs;
 import dev.slipway.provider.render.RenderModels.TriggerDeploy;
 import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpMethod;
 
@@ -74,6 +78,30 @@ public class RenderProvider implements DeploymentProvider {
     @Override
     public Optional<String> circuitBreaker() {
         return Optional.of(RenderGuard.BREAKER);
+    }
+
+    @Override
+    public boolean pushesEnv() {
+        return true;
+    }
+
+    /**
+     * One upsert per variable on the service, each its own guarded call: Render's {@code PUT} of a single variable
+     * leaves the service's other variables alone, unlike the {@code PUT} of the whole list, which replaces them.
+     */
+    @Override
+    public Uni<Void> pushEnv(Trigger t) {
+        RenderTarget target = RenderTarget.of(t.target());
+        String base = "/services/" + ProviderHttp.pathSegment(target.serviceId()) + "/env-vars/";
+        return Multi.createFrom().iterable(new TreeMap<>(t.env()).entrySet())
+                .onItem().transformToUniAndConcatenate(e -> client.call(HttpMethod.PUT,
+                        base + ProviderHttp.pathSegment(e.getKey()), Map.of(), new EnvVarValue(e.getValue()),
+                        t.credential()).invoke(answer -> {
+                            if (!answer.ok()) {
+                                throw client.rejected(answer, "the variable " + e.getKey());
+                            }
+                        }))
+                .collect().last().replaceWithVoid();
     }
 
     /**

@@ -26,6 +26,20 @@ final class VercelModels {
             Map<String, String> meta) {
     }
 
+    /**
+     * The body of {@code POST /v10/projects/{idOrName}/env}: one variable for the given targets
+     * ({@code production}, {@code preview}).
+     */
+    @RegisterForReflection
+    record EnvVar(String key, String value, String type, List<String> target) {
+
+        @Override
+        public String toString() {
+            // The value stays out of every log line and exception message.
+            return "EnvVar[" + key + "]";
+        }
+    }
+
     /** A GitHub source: {@code org/repo} at {@code ref}, pinned to {@code sha} when Slipway was given a commit. */
     @RegisterForReflection
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,12 +23,15 @@ import dev.slipway.provider.DeploymentProvider;
 import dev.slipway.provider.AnswerReader;
 import dev.slipway.provider.HttpAnswer;
 import dev.slipway.provider.ProviderException;
+import dev.slipway.provider.ProviderHttp;
 import dev.slipway.provider.vercel.VercelModels.CreateDeployment;
 import dev.slipway.provider.vercel.VercelModels.Deployment;
+import dev.slipway.provider.vercel.VercelModels.EnvVar;
 import dev.slipway.provider.vercel.VercelModels.DeploymentList;
 import dev.slipway.provider.vercel.VercelModels.Event;
 import dev.slipway.provider.vercel.VercelModels.GitSource;
 import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpMethod;
 
@@ -120,6 +124,57 @@ public class VercelProvider implements DeploymentProvider {
                     }
                     return created.id();
                 });
+    }
+
+    @Override
+    public boolean pushesEnv() {
+        return true;
+    }
+
+    /**
+     * One upsert per variable, as an {@code encrypted} variable of the Vercel target the deployment builds for
+     * (production, else preview). Each is its own guarded call, so a retry repeats only the variable that failed;
+     * an upsert is safe to repeat.
+     */
+    @Override
+    public Uni<Void> pushEnv(Trigger t) {
+        VercelTarget target = VercelTarget.of(t.target());
+        String path = "/v10/projects/" + ProviderHttp.pathSegment(target.project()) + "/env";
+        Map<String, String> query = new HashMap<>(team(target, t.credential()));
+        query.put("upsert", "true");
+        List<String> targets = List.of(vercelTarget(t.environment()));
+        return Multi.createFrom().iterable(new TreeMap<>(t.env()).entrySet())
+                .onItem().transformToUniAndConcatenate(e -> client.call(HttpMethod.POST, path, query,
+                        new EnvVar(e.getKey(), e.getValue(), "encrypted", targets), t.credential())
+                        .invoke(answer -> {
+                            if (!answer.ok()) {
+                                throw client.rejected(answer, "the variable " + e.getKey());
+                            }
+                            failed(answer, e.getKey());
+                        }))
+                .collect().last().replaceWithVoid();
+    }
+
+    /** Vercel may answer 201 and still list the variable under {@code failed}; that is a rejection too. */
+    private void failed(HttpAnswer answer, String key) {
+        JsonNode failed;
+        try {
+            failed = json.readTree(answer.body()).path("failed");
+        } catch (java.io.IOException | RuntimeException e) {
+            // The upsert was accepted; an unreadable body says nothing against it.
+            return;
+        }
+        if (failed.isArray() && !failed.isEmpty()) {
+            JsonNode error = failed.get(0).path("error");
+            String why = error.path("message").asText(error.path("code").asText("no reason given"));
+            throw ProviderException.terminal("Vercel rejected the variable " + key + " (" + answer.status() + "): "
+                    + why);
+        }
+    }
+
+    /** Vercel's deployment target for a Slipway environment: production, else preview. */
+    static String vercelTarget(String environment) {
+        return "production".equals(environment) ? "production" : "preview";
     }
 
     @Override

@@ -20,7 +20,9 @@ import io.vertx.core.json.JsonObject;
  * A local stand-in for Render's REST API on 127.0.0.1, in the shapes of Render's public schema. The service id's
  * second word picks the behaviour: {@code srv-happy-...} goes queued, build_in_progress, update_in_progress, live;
  * {@code srv-queued-...} answers the trigger with 202 and no body, then the same; {@code srv-failed-...} ends
- * build_failed. Only {@link #TOKEN} is accepted; {@code GET /_fake/requests} shows what arrived (never the token).
+ * build_failed; {@code srv-envflaky-...} answers its first three variable upserts with 503, then like happy.
+ * Variables ({@code PUT /services/{serviceId}/env-vars/{envVarKey}} with {@code {"value": ...}}) are kept per
+ * service. Only {@link #TOKEN} is accepted; {@code GET /_fake/requests} shows what arrived (never the token).
  */
 public class FakeRender implements QuarkusTestResourceLifecycleManager {
 
@@ -30,6 +32,8 @@ public class FakeRender implements QuarkusTestResourceLifecycleManager {
     private final List<JsonObject> requests = new CopyOnWriteArrayList<>();
     private final Map<String, JsonObject> deploys = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
+    private final Map<String, Map<String, String>> env = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> envPuts = new ConcurrentHashMap<>();
 
     @Override
     public Map<String, String> start() {
@@ -65,6 +69,9 @@ public class FakeRender implements QuarkusTestResourceLifecycleManager {
         String method = r.method().name();
         if (!good) {
             json(r, 401, new JsonObject().put("message", "unauthorized"));
+        } else if ("PUT".equals(method) && parts.length == 5 && "env-vars".equals(parts[3])) {
+            upsertEnv(r, service, java.net.URLDecoder.decode(parts[4], java.nio.charset.StandardCharsets.UTF_8),
+                    body);
         } else if ("POST".equals(method) && parts.length == 4 && "deploys".equals(parts[3])) {
             trigger(r, service, new JsonObject(body.length() == 0 ? "{}" : body.toString()));
         } else if ("GET".equals(method) && parts.length == 4 && "deploys".equals(parts[3])) {
@@ -92,6 +99,23 @@ public class FakeRender implements QuarkusTestResourceLifecycleManager {
         } else {
             json(r, 201, view(d, "created"));
         }
+    }
+
+    /** Answers the variable as Render does, {@code {"key": ..., "value": ...}}. */
+    private void upsertEnv(HttpServerRequest r, String service, String key, Buffer body) {
+        int n = envPuts.computeIfAbsent(service, k -> new AtomicInteger()).incrementAndGet();
+        if (service.startsWith("srv-envflaky-") && n <= 3) {
+            r.response().setStatusCode(503).end("upstream unavailable");
+            return;
+        }
+        JsonObject json = body.length() == 0 ? new JsonObject() : new JsonObject(body.toString());
+        String value = json.getString("value");
+        if (value == null) {
+            json(r, 400, new JsonObject().put("message", "value or generateValue is required"));
+            return;
+        }
+        env.computeIfAbsent(service, k -> new ConcurrentHashMap<>()).put(key, value);
+        json(r, 200, new JsonObject().put("key", key).put("value", value));
     }
 
     private void list(HttpServerRequest r, String service) {

@@ -27,14 +27,19 @@ import io.vertx.core.json.JsonObject;
  * <li>{@code lost}: the first create is accepted but answered 503, as if the answer was lost;</li>
  * <li>{@code limited}: the first create answers 429 with {@code Retry-After: 2};</li>
  * <li>{@code garbled}: every status answer is an HTML page; {@code hiccup}: the first two are;</li>
- * <li>{@code hold}: builds until {@code POST /_fake/finish?project=...}, then READY.</li>
+ * <li>{@code hold}: builds until {@code POST /_fake/finish?project=...}, then READY;</li>
+ * <li>{@code envflaky}: the first three variable upserts answer 503 and store nothing, then like {@code happy}.</li>
  * </ul>
+ * Variables ({@code POST /v10/projects/{idOrName}/env}) are kept per project; an existing key without
+ * {@code upsert=true} and a name Vercel reserves ({@link #RESERVED}) are refused with 400.
  * Only {@link #TOKEN} is accepted. Tests read what the fake received at {@code GET /_fake/requests} (the token
  * itself is never recorded) and switch a total outage on and off with {@code POST /_fake/down?on=true|false}.
  */
 public class FakeVercel implements QuarkusTestResourceLifecycleManager {
 
     static final String TOKEN = "vercel_fake_token_for_tests_0042";
+    /** Some of the names Vercel reserves for its runtime; a variable cannot take them. */
+    static final List<String> RESERVED = List.of("AWS_REGION", "AWS_ACCESS_KEY_ID", "TZ", "LAMBDA_TASK_ROOT");
 
     private Vertx vertx;
     private final List<JsonObject> requests = new CopyOnWriteArrayList<>();
@@ -42,6 +47,8 @@ public class FakeVercel implements QuarkusTestResourceLifecycleManager {
     private final Map<String, AtomicInteger> creates = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final AtomicBoolean down = new AtomicBoolean();
+    private final Map<String, Map<String, JsonObject>> env = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> envPosts = new ConcurrentHashMap<>();
 
     @Override
     public Map<String, String> start() {
@@ -80,6 +87,8 @@ public class FakeVercel implements QuarkusTestResourceLifecycleManager {
             error(r, 401, "forbidden", "Not authorized");
         } else if ("POST".equals(r.method().name()) && "/v13/deployments".equals(path)) {
             create(r, json);
+        } else if ("POST".equals(r.method().name()) && path.matches("/v10/projects/[^/]+/env")) {
+            upsertEnv(r, path.split("/")[3], json);
         } else if ("GET".equals(r.method().name()) && "/v6/deployments".equals(path)) {
             list(r);
         } else if (path.startsWith("/v13/deployments/")) {
@@ -131,6 +140,36 @@ public class FakeVercel implements QuarkusTestResourceLifecycleManager {
             return;
         }
         ok(r, view(d, "QUEUED", null));
+    }
+
+    /** One variable per request, answered as Vercel does: {@code {"created": {...}, "failed": []}}. */
+    private void upsertEnv(HttpServerRequest r, String project, JsonObject body) {
+        int n = envPosts.computeIfAbsent(project, k -> new AtomicInteger()).incrementAndGet();
+        if ("envflaky".equals(scenario(project)) && n <= 3) {
+            r.response().setStatusCode(503).end("upstream unavailable");
+            return;
+        }
+        String key = body == null ? null : body.getString("key");
+        if (key == null || body.getString("value") == null || !List.of("system", "encrypted", "plain", "sensitive")
+                .contains(body.getString("type")) || body.getJsonArray("target") == null) {
+            error(r, 400, "bad_request", "Invalid request: missing or invalid key, value, type or target");
+            return;
+        }
+        if (RESERVED.contains(key)) {
+            error(r, 400, "env_key_reserved", "The name " + key + " is reserved by Vercel; choose another name");
+            return;
+        }
+        Map<String, JsonObject> vars = env.computeIfAbsent(project, k -> new ConcurrentHashMap<>());
+        if (vars.containsKey(key) && !"true".equals(r.getParam("upsert"))) {
+            error(r, 400, "ENV_ALREADY_EXISTS", "A variable with the name " + key + " already exists");
+            return;
+        }
+        JsonObject stored = new JsonObject().put("id", "env_" + key.toLowerCase()).put("key", key)
+                .put("type", body.getString("type")).put("target", body.getJsonArray("target"))
+                .put("updatedAt", System.currentTimeMillis());
+        vars.put(key, stored.copy().put("value", body.getString("value")));
+        r.response().setStatusCode(201).putHeader("Content-Type", "application/json")
+                .end(new JsonObject().put("created", stored).put("failed", new JsonArray()).encode());
     }
 
     private void list(HttpServerRequest r) {
@@ -243,6 +282,9 @@ public class FakeVercel implements QuarkusTestResourceLifecycleManager {
             return r.getParam("projectId");
         }
         String[] parts = r.path().split("/");
+        if (r.path().startsWith("/v10/projects/")) {
+            return parts[3];
+        }
         JsonObject d = parts.length > 3 ? deployments.get(parts[3]) : null;
         return d == null ? null : d.getString("name");
     }
