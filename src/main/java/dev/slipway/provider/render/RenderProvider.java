@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -105,18 +106,24 @@ public class RenderProvider implements DeploymentProvider {
     }
 
     /**
-     * Each attempt first looks for a deploy created since the first try, so a trigger repeated after a lost answer
-     * (or Render's 202, which has no body) takes the deploy Render already has instead of starting another.
+     * Each attempt after the first looks for a deploy created since the first try, so a trigger repeated after a lost
+     * answer (or Render's 202, which has no body) takes the deploy Render already has instead of starting another.
      */
     @Override
     public Uni<String> trigger(Trigger t) {
         RenderTarget target = RenderTarget.of(t.target());
+        // Only a repeated attempt looks first: before this replica's first try no deploy can be this deployment's,
+        // and a look then could take a deploy another deployment started moments ago for its own.
+        // Guard retries of this call are repeated attempts too, hence a flag the first attempt sets.
+        AtomicBoolean repeated = new AtomicBoolean(firstTry.containsKey(t.deploymentId()));
         Instant since = firstTry.computeIfAbsent(t.deploymentId(), id -> Instant.now()).minus(CLOCK_SKEW);
         String ref = t.ref();
         TriggerDeploy body = new TriggerDeploy("do_not_clear", ref != null && COMMIT.matcher(ref).matches() ? ref
                 : null);
         String path = "/services/" + target.serviceId() + "/deploys";
-        return client.guarded(() -> client.send(HttpMethod.GET, path, listQuery(since), null, t.credential())
+        return client.guarded(() -> (repeated.getAndSet(true)
+                ? client.send(HttpMethod.GET, path, listQuery(since), null, t.credential())
+                : Uni.createFrom().item(new HttpAnswer(200, "[]", null)))
                 .chain(list -> {
                     if (!list.ok()) {
                         return Uni.createFrom().item(list);

@@ -50,6 +50,8 @@ class RenderEnvPushTest {
         List<Map<String, Object>> after = only(requests(service), "PUT", "/env-vars/");
         assertThat(after).hasSize(4);
         assertThat(after.get(2).get("body").toString()).contains("staging");
+        // Back-to-back deployments of one service each start their own deploy, none takes the previous one's.
+        assertThat(only(requests(service), "POST", "/deploys")).hasSize(3);
     }
 
     @Test
