@@ -302,7 +302,7 @@ public class RailwayProvider implements DeploymentProvider {
     }
 
     /** One log's new lines, where to go on from, and whether its page was full. */
-    private record Page(List<LogLine> lines, Position next, boolean more) {
+    record Page(List<LogLine> lines, Position next, boolean more) {
     }
 
     private <T> Uni<Page> page(Ref ref, String query, Position from, TypeReference<Answer<T>> type,
