@@ -74,6 +74,10 @@ class RailwayProviderTest {
             // User data travels in variables only, never spliced into the query text.
             assertThat(t.get("query").toString()).doesNotContain(service);
         });
+        // Before deploying, Slipway looked for a deployment of this service that an earlier try had started.
+        assertThat(requests(service, "list")).singleElement().satisfies(l -> assertThat(variables(l))
+                .containsEntry("input", Map.of("projectId", "prj-shop", "environmentId", "env-prod",
+                        "serviceId", service)));
         assertThat(requests(service, "status")).allSatisfy(r -> assertThat(variables(r))
                 .containsEntry("id", railwayId));
         assertThat(requests(service, null)).allSatisfy(r -> assertThat(r.get("tokenAccepted")).isEqualTo(true));
