@@ -120,10 +120,6 @@ public class DeploymentService {
                     if (project == null) {
                         throw ProblemException.unprocessable("Project '" + r.project() + "' does not exist");
                     }
-                    if (providers.adapter(project.provider).isEmpty()) {
-                        throw ProblemException.unprocessable("Provider '" + project.provider
-                                + "' has no adapter in this version of Slipway yet");
-                    }
                     return insert(project, r, key, owner, hash, who);
                 }));
     }

@@ -25,10 +25,6 @@ public class ProviderRegistry {
     /** Every provider name a project may use. */
     public static final Set<String> KNOWN = Set.of("vercel", "railway", "render", "simulator");
 
-    /** Required target fields of providers whose adapter is not in this build yet. */
-    private static final Map<String, List<String>> REQUIRED_TARGET_FIELDS = Map.of(
-            "railway", List.of("projectId", "environmentId", "serviceId"));
-
     /** The rule for credential names (the same as for project names). */
     private static final Pattern CREDENTIAL_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
@@ -64,13 +60,6 @@ public class ProviderRegistry {
         DeploymentProvider adapter = adapters.get(provider);
         if (adapter != null) {
             errors.addAll(adapter.validateTarget(target));
-            return errors;
-        }
-        for (String field : REQUIRED_TARGET_FIELDS.getOrDefault(provider, List.of())) {
-            JsonNode value = target.get(field);
-            if (value == null || !value.isTextual() || value.asText().isBlank()) {
-                errors.add(new Problem.FieldError("target." + field, "is required for " + provider));
-            }
         }
         return errors;
     }
