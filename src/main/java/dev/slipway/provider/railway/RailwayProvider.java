@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
@@ -164,12 +165,15 @@ public class RailwayProvider implements DeploymentProvider {
     }
 
     /**
-     * Each attempt first looks for a deployment of the service created since the first try, so a trigger repeated
-     * after a lost answer takes the deployment Railway already has instead of starting another.
+     * Each attempt after the first looks for a deployment of the service created since the first try, so a trigger
+     * repeated after a lost answer takes the deployment Railway already has instead of starting another.
      */
     @Override
     public Uni<String> trigger(Trigger t) {
         RailwayTarget target = RailwayTarget.of(t.target());
+        // Only a repeated attempt (a guard retry included) looks first: before this replica's first try no deployment
+        // can be this one's, and a look then could take one another deployment of the service started moments ago.
+        AtomicBoolean repeated = new AtomicBoolean(firstTry.containsKey(t.deploymentId()));
         Instant since = firstTry.computeIfAbsent(t.deploymentId(), id -> Instant.now()).minus(CLOCK_SKEW);
         Map<String, Object> variables = new LinkedHashMap<>();
         variables.put("serviceId", target.serviceId());
@@ -178,7 +182,9 @@ public class RailwayProvider implements DeploymentProvider {
             variables.put("commitSha", t.ref());
         }
         String what = "the deploy of service " + target.serviceId();
-        return client.guarded(() -> client.send(what, RECENT_DEPLOYMENTS, recentQuery(target), t.credential(), QUOTE)
+        return client.guarded(() -> !repeated.getAndSet(true)
+                ? client.send(what, DEPLOY, variables, t.credential(), QUOTE)
+                : client.send(what, RECENT_DEPLOYMENTS, recentQuery(target), t.credential(), QUOTE)
                 .chain(list -> {
                     if (client.rejection(list, what, QUOTE).isPresent()) {
                         return Uni.createFrom().item(list);
