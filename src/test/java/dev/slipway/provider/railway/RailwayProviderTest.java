@@ -215,6 +215,26 @@ class RailwayProviderTest {
     }
 
     @Test
+    void theProjectsVariablesAreWrittenBeforeTheDeployAndOnlyAgainAfterAChange() {
+        String service = uniqueName("projvars");
+        String project = project(service, credential());
+        admin().body(Map.of("value", "https://api.example.com")).put("/api/v1/projects/" + project + "/env/API_URL")
+                .then().statusCode(org.hamcrest.Matchers.oneOf(200, 201));
+
+        assertThat(awaitEnd(deploy(project, Map.of())).getString("status")).isEqualTo("READY");
+        List<Map<String, Object>> all = requests(service, null);
+        Map<String, Object> written = requests(service, "variables").get(0);
+        assertThat(all.indexOf(written)).isLessThan(all.indexOf(requests(service, "deploy").get(0)));
+        assertThat(variables(written)).extracting(v -> v.get("input")).asInstanceOf(
+                org.assertj.core.api.InstanceOfAssertFactories.MAP).containsEntry("skipDeploys", true)
+                .containsEntry("variables", Map.of("API_URL", "https://api.example.com"));
+
+        assertThat(awaitEnd(deploy(project, Map.of())).getString("status")).isEqualTo("READY");
+        assertThat(requests(service, "variables")).hasSize(1);
+        assertThat(requests(service, "deploy")).hasSize(2);
+    }
+
+    @Test
     void aRejectedVariableFailsForGoodWithoutQuotingItsValue() {
         String service = uniqueName("badvars");
         ProviderException e = catchThrowableOfType(() -> railway.pushEnv(trigger(service,
