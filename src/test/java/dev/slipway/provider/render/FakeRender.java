@@ -82,6 +82,9 @@ public class FakeRender implements QuarkusTestResourceLifecycleManager {
         } else if ("GET".equals(method) && parts.length == 3 && "services".equals(parts[1])) {
             json(r, 200, new JsonObject().put("id", service).put("type", "web_service").put("serviceDetails",
                     new JsonObject().put("url", "https://" + service + ".onrender.com").put("region", "oregon")));
+        } else if (parts.length >= 5 && !deploys.containsKey(parts[4])) {
+            // Another start of the fake, or another test's deploy: Render answers 404 for a deploy it lacks.
+            json(r, 404, new JsonObject().put("message", "deploy not found"));
         } else if ("GET".equals(method) && parts.length == 5) {
             status(r, parts[4]);
         } else if ("POST".equals(method) && parts.length == 6 && "cancel".equals(parts[5])) {

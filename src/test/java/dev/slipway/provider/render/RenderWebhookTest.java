@@ -12,6 +12,7 @@ import static org.hamcrest.Matchers.containsString;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.slipway.support.Api;
 import dev.slipway.support.PollProbe;
 import dev.slipway.support.WebhooksOn;
 import io.quarkus.test.junit.QuarkusTest;
@@ -44,6 +46,7 @@ class RenderWebhookTest {
     Vertx vertx;
 
     private PollProbe probe;
+    private final List<String> started = new ArrayList<>();
 
     @BeforeEach
     void listen() {
@@ -51,14 +54,15 @@ class RenderWebhookTest {
     }
 
     @AfterEach
-    void stopListening() {
+    void cleanUp() {
         probe.close();
+        started.forEach(Api::cancelIfOpen);
     }
 
     @Test
     void aSignedWebhookMakesTheTrackerPollAtOnceAndAReplayDoesNot() {
         String service = uniqueName("srv-happy");
-        String id = deploy(project(service), Map.of());
+        String id = started(deploy(project(service), Map.of()));
         awaitFirstPoll(id);
         assertThat(statusCalls(service)).isEqualTo(1);
 
@@ -82,7 +86,7 @@ class RenderWebhookTest {
     @Test
     void aBadlySignedOrStaleWebhookIsRefusedAndChangesNothing() {
         String service = uniqueName("srv-happy");
-        String id = deploy(project(service), Map.of());
+        String id = started(deploy(project(service), Map.of()));
         awaitFirstPoll(id);
         String event = event("deploy_ended", service);
 
@@ -112,6 +116,12 @@ class RenderWebhookTest {
     }
 
     // ------------------------------------------------------------------------------------------------------
+
+    /** Polls 20 s apart would leave it unfinished: it is cancelled after the test. */
+    private String started(String id) {
+        started.add(id);
+        return id;
+    }
 
     /** A webhook in Render's shape: the event's id and the service. */
     private static String event(String type, String service) {
