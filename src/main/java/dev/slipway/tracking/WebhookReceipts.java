@@ -37,9 +37,10 @@ public class WebhookReceipts {
     }
 
     /**
-     * Runs {@code poll} when the webhook is recent ({@code sentAt} within {@link #TOLERANCE}; null means the
-     * provider's reader already judged it) and {@code receipt} was not seen before (null means the webhook cannot
-     * be told apart from another and is never a replay). Answers whether the poll ran.
+     * Runs {@code poll} when the webhook is recent ({@code sentAt} within {@link #TOLERANCE}; null when the webhook
+     * carries no time, which leaves the judgement to the provider's reader) and {@code receipt} was not seen
+     * before (null when nothing tells the webhook apart from another, so it is never a replay). Answers what
+     * {@code poll} answered, or false when it did not run.
      */
     public Uni<Boolean> once(String provider, String receipt, Instant sentAt, Supplier<Uni<Boolean>> poll) {
         if (sentAt != null && !recent(sentAt, Instant.now())) {
