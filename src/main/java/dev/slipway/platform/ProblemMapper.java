@@ -118,7 +118,12 @@ public class ProblemMapper {
                 .collect(Collectors.joining(".")).replace(".[", "[");
     }
 
+    /** The request path as problems show it; a webhook URL's token (Railway's) is a secret and stays out. */
     private static String path(UriInfo uri) {
-        return uri == null ? null : uri.getRequestUri().getRawPath();
+        if (uri == null) {
+            return null;
+        }
+        String path = uri.getRequestUri().getRawPath();
+        return path.startsWith("/hooks/railway/") ? "/hooks/railway/{token}" : path;
     }
 }

@@ -151,11 +151,19 @@ public interface SlipwayConfig {
         Duration rateLimitMaxWait();
 
         /**
-         * The secret the provider signs its webhooks with (Vercel: the one {@code POST /v1/webhooks} answered);
-         * unset means the provider's webhook endpoint is off. Never logged.
+         * The secret the provider signs its webhooks with (Vercel: the one {@code POST /v1/webhooks} answered;
+         * Render: the webhook's {@code whsec_...} secret); unset means the provider's webhook endpoint is off.
+         * Never logged.
          */
         @WithName("webhook-secret")
         Optional<String> webhookSecret();
+
+        /**
+         * Railway only, which signs nothing: the token in the webhook's URL ({@code /hooks/railway/<token>});
+         * unset means the endpoint is off. Never logged.
+         */
+        @WithName("webhook-token")
+        Optional<String> webhookToken();
     }
 
     /** How Slipway connects to a provider account through OAuth. */

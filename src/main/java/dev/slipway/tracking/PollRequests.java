@@ -17,7 +17,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @ApplicationScoped
 public class PollRequests {
 
-    static final String CHANNEL = "slipway_poll";
+    /** The PostgreSQL channel poll requests travel on; the payload is the deployment's row id. */
+    public static final String CHANNEL = "slipway_poll";
 
     private final Pool pool;
     private final Tracker tracker;
@@ -43,6 +44,21 @@ public class PollRequests {
                 where provider = $2 and status in %s and (provider_deployment_id = $3 or id = $4)"""
                 .formatted(DeploymentStatus.OPEN_SQL))
                 .execute(Tuple.of(CHANNEL, provider, providerDeploymentId, slipwayId))
+                .map(rows -> rows.size() > 0);
+    }
+
+    /**
+     * The same for a provider whose webhooks may name only what was deployed: also the unfinished deployments
+     * whose project's target has {@code targetField} set to {@code targetValue} (Render's service id).
+     */
+    public Uni<Boolean> requestByTarget(String provider, String providerDeploymentId, String targetField,
+            String targetValue) {
+        return pool.preparedQuery("""
+                select pg_notify($1, d.id::text) from deployment d join project p on p.id = d.project_id
+                where d.provider = $2 and d.status in %s
+                  and (d.provider_deployment_id = $3 or p.target::jsonb ->> $4::text = $5::text)"""
+                .formatted(DeploymentStatus.OPEN_SQL))
+                .execute(Tuple.of(CHANNEL, provider, providerDeploymentId, targetField, targetValue))
                 .map(rows -> rows.size() > 0);
     }
 }

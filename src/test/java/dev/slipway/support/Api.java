@@ -1,6 +1,8 @@
 package dev.slipway.support;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.anyOf;
+import static org.hamcrest.Matchers.is;
 
 import java.util.Map;
 import java.util.UUID;
@@ -49,5 +51,11 @@ public final class Api {
         var body = new java.util.HashMap<String, Object>(extra);
         body.put("project", project);
         return admin().body(body).post("/api/v1/deployments").then().statusCode(202).extract().path("id");
+    }
+
+    /** Cancels a deployment unless it has ended, so that it holds no capacity in the tests after. */
+    public static void cancelIfOpen(String id) {
+        admin().post("/api/v1/deployments/" + id + "/cancel").then()
+                .statusCode(anyOf(is(200), is(409)));
     }
 }

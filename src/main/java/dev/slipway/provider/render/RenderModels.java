@@ -43,6 +43,18 @@ final class RenderModels {
     record DeployItem(Deploy deploy, String cursor) {
     }
 
+    /** The answer of {@code GET /services/{serviceId}}; only the public address is read. */
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Service(String id, ServiceDetails serviceDetails) {
+    }
+
+    /** A service's type-specific details; web services and static sites have a {@code url}, workers none. */
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record ServiceDetails(String url) {
+    }
+
     /** The answer of {@code GET /logs}. */
     @RegisterForReflection
     @JsonIgnoreProperties(ignoreUnknown = true)

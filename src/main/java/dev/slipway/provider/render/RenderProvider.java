@@ -30,6 +30,7 @@ import dev.slipway.provider.render.RenderModels.Deploy;
 import dev.slipway.provider.render.RenderModels.DeployItem;
 import dev.slipway.provider.render.RenderModels.EnvVarValue;
 import dev.slipway.provider.render.RenderModels.Logs;
+import dev.slipway.provider.render.RenderModels.Service;
 import dev.slipway.provider.render.RenderModels.TriggerDeploy;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Multi;
@@ -59,6 +60,8 @@ public class RenderProvider implements DeploymentProvider {
     /** When this replica first tried to trigger each deployment, until the trigger has an id. */
     private final Map<Long, Instant> firstTry = new ConcurrentHashMap<>();
     private final AnswerReader answers;
+    /** Each service's public address, once Render told it. */
+    private final Map<String, String> urls = new ConcurrentHashMap<>();
 
     public RenderProvider(RenderClient client, ObjectMapper json) {
         this.client = client;
@@ -187,6 +190,34 @@ public class RenderProvider implements DeploymentProvider {
                         throw client.rejected(answer, "deploy " + ref.providerDeploymentId());
                     }
                     return map(answers.read(answer, new TypeReference<Deploy>() { }, ref.deploymentId()));
+                })
+                .chain(status -> status.status() != DeploymentStatus.READY ? Uni.createFrom().item(status)
+                        : serviceUrl(target, ref).map(url -> new Status(status.status(), url, status.reason())));
+    }
+
+    /**
+     * A deploy has no address of its own; the service's is where it went live. Asked once per service and kept,
+     * since it does not change when the service is deployed again. A service without one (a background worker),
+     * or an answer that is not a service, leaves the url empty rather than holding the deployment back.
+     */
+    private Uni<String> serviceUrl(RenderTarget target, Ref ref) {
+        String known = urls.get(target.serviceId());
+        if (known != null) {
+            return Uni.createFrom().item(known);
+        }
+        return client.call(HttpMethod.GET, "/services/" + target.serviceId(), Map.of(), null, ref.credential())
+                .map(answer -> {
+                    if (!answer.ok()) {
+                        Log.debugf("render: service %s answered %d; no url", target.serviceId(), answer.status());
+                        return null;
+                    }
+                    Service service = answers.read(answer, new TypeReference<Service>() { }, ref.deploymentId());
+                    String url = service.serviceDetails() == null ? null : service.serviceDetails().url();
+                    if (url != null && !url.isBlank()) {
+                        urls.put(target.serviceId(), url);
+                        return url;
+                    }
+                    return null;
                 });
     }
 

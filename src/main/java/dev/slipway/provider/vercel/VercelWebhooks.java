@@ -3,6 +3,7 @@ package dev.slipway.provider.vercel;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Optional;
 
@@ -25,8 +26,11 @@ import dev.slipway.platform.SlipwayConfig;
 @ApplicationScoped
 public class VercelWebhooks {
 
-    /** Which deployment a webhook is about: Vercel's id and, when present, Slipway's tag from {@code meta}. */
-    public record Notice(String providerDeploymentId, String slipwayId) {
+    /**
+     * Which deployment a webhook is about: Vercel's id and, when present, Slipway's tag from {@code meta}; with
+     * the event's own id and time (null when absent), by which a replayed or late event is recognised.
+     */
+    public record Notice(String providerDeploymentId, String slipwayId, String eventId, Instant createdAt) {
     }
 
     private final SlipwayConfig config;
@@ -48,16 +52,20 @@ public class VercelWebhooks {
         if (signature == null || !matches(body, signature.trim(), secret)) {
             throw new ProblemException(401, "Unauthorized", "The x-vercel-signature header does not match the body");
         }
-        JsonNode payload;
+        JsonNode event;
         try {
-            payload = json.readTree(body).path("payload");
+            event = json.readTree(body);
         } catch (java.io.IOException e) {
             throw new ProblemException(400, "Bad Request", "The webhook body is not JSON");
         }
+        JsonNode payload = event.path("payload");
         JsonNode deployment = payload.path("deployment");
         String id = deployment.path("id").asText(payload.path("deploymentId").asText(null));
         String tag = deployment.path("meta").path(VercelProvider.TAG).asText(null);
-        return id == null && tag == null ? Optional.empty() : Optional.of(new Notice(id, tag));
+        String eventId = event.path("id").isTextual() ? event.path("id").asText() : null;
+        Instant createdAt = event.path("createdAt").isNumber()
+                ? Instant.ofEpochMilli(event.path("createdAt").asLong()) : null;
+        return id == null && tag == null ? Optional.empty() : Optional.of(new Notice(id, tag, eventId, createdAt));
     }
 
     /** Constant-time, so the time taken tells nothing about how much of a forged signature was right. */

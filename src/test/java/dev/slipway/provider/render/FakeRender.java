@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -20,9 +21,13 @@ import io.vertx.core.json.JsonObject;
  * A local stand-in for Render's REST API on 127.0.0.1, in the shapes of Render's public schema. The service id's
  * second word picks the behaviour: {@code srv-happy-...} goes queued, build_in_progress, update_in_progress, live;
  * {@code srv-queued-...} answers the trigger with 202 and no body, then the same; {@code srv-failed-...} ends
- * build_failed; {@code srv-envflaky-...} answers its first three variable upserts with 503, then like happy.
- * Variables ({@code PUT /services/{serviceId}/env-vars/{envVarKey}} with {@code {"value": ...}}) are kept per
- * service. Only {@link #TOKEN} is accepted; {@code GET /_fake/requests} shows what arrived (never the token).
+ * build_failed; {@code srv-envflaky-...} answers its first three variable upserts with 503, then like happy;
+ * {@code srv-flaky-...} answers its first three triggers 503 without creating anything;
+ * {@code srv-limited-...} answers its first trigger 429 with {@code Retry-After: 2}. Every service is at
+ * {@code https://<serviceId>.onrender.com}. Variables ({@code PUT /services/{serviceId}/env-vars/{envVarKey}} with
+ * {@code {"value": ...}}) are kept per service. Only {@link #TOKEN} is accepted; {@code GET /_fake/requests} shows
+ * what arrived (never the token), {@code GET /_fake/deploys?service=} the deploys created, and
+ * {@code POST /_fake/down?on=true|false} switches a total outage on and off.
  */
 public class FakeRender implements QuarkusTestResourceLifecycleManager {
 
@@ -34,6 +39,8 @@ public class FakeRender implements QuarkusTestResourceLifecycleManager {
     private final AtomicInteger ids = new AtomicInteger();
     private final Map<String, Map<String, String>> env = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> envPuts = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> triggers = new ConcurrentHashMap<>();
+    private final AtomicBoolean down = new AtomicBoolean();
 
     @Override
     public Map<String, String> start() {
@@ -55,8 +62,8 @@ public class FakeRender implements QuarkusTestResourceLifecycleManager {
     }
 
     private void handle(HttpServerRequest r, Buffer body) {
-        if (r.path().equals("/_fake/requests")) {
-            r.response().putHeader("Content-Type", "application/json").end(new JsonArray(requests).encode());
+        if (r.path().startsWith("/_fake/")) {
+            control(r);
             return;
         }
         String path = r.path().substring("/v1".length());
@@ -65,9 +72,12 @@ public class FakeRender implements QuarkusTestResourceLifecycleManager {
         boolean good = ("Bearer " + TOKEN).equals(r.getHeader("Authorization"));
         requests.add(new JsonObject().put("method", r.method().name()).put("path", path).put("service", service)
                 .put("query", r.query() == null ? "" : r.query()).put("tokenAccepted", good)
+                .put("at", System.currentTimeMillis())
                 .put("body", body.length() == 0 ? null : body.toString()));
         String method = r.method().name();
-        if (!good) {
+        if (down.get()) {
+            r.response().setStatusCode(503).end("<html>Service Unavailable</html>");
+        } else if (!good) {
             json(r, 401, new JsonObject().put("message", "unauthorized"));
         } else if ("PUT".equals(method) && parts.length == 5 && "env-vars".equals(parts[3])) {
             upsertEnv(r, service, java.net.URLDecoder.decode(parts[4], java.nio.charset.StandardCharsets.UTF_8),
@@ -76,6 +86,12 @@ public class FakeRender implements QuarkusTestResourceLifecycleManager {
             trigger(r, service, new JsonObject(body.length() == 0 ? "{}" : body.toString()));
         } else if ("GET".equals(method) && parts.length == 4 && "deploys".equals(parts[3])) {
             list(r, service);
+        } else if ("GET".equals(method) && parts.length == 3 && "services".equals(parts[1])) {
+            json(r, 200, new JsonObject().put("id", service).put("type", "web_service").put("serviceDetails",
+                    new JsonObject().put("url", "https://" + service + ".onrender.com").put("region", "oregon")));
+        } else if (parts.length >= 5 && !deploys.containsKey(parts[4])) {
+            // Another start of the fake, or another test's deploy: Render answers 404 for a deploy it lacks.
+            json(r, 404, new JsonObject().put("message", "deploy not found"));
         } else if ("GET".equals(method) && parts.length == 5) {
             status(r, parts[4]);
         } else if ("POST".equals(method) && parts.length == 6 && "cancel".equals(parts[5])) {
@@ -89,7 +105,31 @@ public class FakeRender implements QuarkusTestResourceLifecycleManager {
         }
     }
 
+    private void control(HttpServerRequest r) {
+        if (r.path().equals("/_fake/down")) {
+            down.set(Boolean.parseBoolean(r.getParam("on")));
+            r.response().setStatusCode(204).end();
+        } else if (r.path().equals("/_fake/deploys")) {
+            JsonArray ids = new JsonArray();
+            deploys.values().stream().filter(d -> d.getString("service").equals(r.getParam("service")))
+                    .forEach(d -> ids.add(d.getString("id")));
+            r.response().putHeader("Content-Type", "application/json").end(ids.encode());
+        } else {
+            r.response().putHeader("Content-Type", "application/json").end(new JsonArray(requests).encode());
+        }
+    }
+
     private void trigger(HttpServerRequest r, String service, JsonObject body) {
+        int n = triggers.computeIfAbsent(service, k -> new AtomicInteger()).incrementAndGet();
+        if (service.startsWith("srv-flaky-") && n <= 3) {
+            r.response().setStatusCode(503).end("upstream unavailable");
+            return;
+        }
+        if (service.startsWith("srv-limited-") && n == 1) {
+            r.response().setStatusCode(429).putHeader("Retry-After", "2").putHeader("Content-Type",
+                    "application/json").end(new JsonObject().put("message", "rate limit exceeded").encode());
+            return;
+        }
         String id = "dep-" + ids.incrementAndGet();
         JsonObject d = new JsonObject().put("id", id).put("service", service).put("calls", 0).put("canceled", false)
                 .put("createdAt", Instant.now().toString()).put("commitId", body.getString("commitId"));

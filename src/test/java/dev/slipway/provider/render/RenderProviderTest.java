@@ -42,6 +42,8 @@ class RenderProviderTest {
         JsonPath done = awaitEnd(id);
         assertThat(done.getString("status")).isEqualTo("READY");
         assertThat(done.getString("providerDeploymentId")).startsWith("dep-");
+        // The deploy has no address; the service's is where it went live.
+        assertThat(done.getString("url")).isEqualTo("https://" + service + ".onrender.com");
         admin().get("/api/v1/deployments/" + id + "/logs").then().statusCode(200)
                 .body("items.message", contains("==> Running build command 'npm run build'", "compiled 12 modules",
                         "==> Build successful", "==> Deploying..."));
@@ -67,6 +69,7 @@ class RenderProviderTest {
         JsonPath done = awaitEnd(id);
         assertThat(done.getString("status")).isEqualTo("FAILED");
         assertThat(done.getString("statusReason")).isEqualTo("Render deploy failed (build_failed)");
+        assertThat(done.getString("url")).isNull();
     }
 
     @Test
@@ -83,14 +86,14 @@ class RenderProviderTest {
         assertThat(requests(service, null, null)).hasSize(1);
     }
 
-    private static String credential() {
+    static String credential() {
         String name = uniqueName("render-ok");
         admin().body(Map.of("provider", "render", "token", FakeRender.TOKEN)).put("/api/v1/credentials/" + name)
                 .then().statusCode(201);
         return name;
     }
 
-    private static String project(String service, String credential, String owner) {
+    static String project(String service, String credential, String owner) {
         String name = uniqueName("svc");
         Map<String, Object> target = owner == null ? Map.of("serviceId", service, "credential", credential)
                 : Map.of("serviceId", service, "credential", credential, "ownerId", owner);
@@ -99,17 +102,17 @@ class RenderProviderTest {
         return name;
     }
 
-    private static JsonPath awaitEnd(String id) {
+    static JsonPath awaitEnd(String id) {
         await().atMost(Duration.ofSeconds(30)).until(() -> List.of("READY", "FAILED", "CANCELED", "TIMED_OUT")
                 .contains(get(id).getString("status")));
         return get(id);
     }
 
-    private static JsonPath get(String id) {
+    static JsonPath get(String id) {
         return admin().get("/api/v1/deployments/" + id).then().statusCode(200).extract().jsonPath();
     }
 
-    private static List<Map<String, Object>> requests(String service, String method, String path) {
+    static List<Map<String, Object>> requests(String service, String method, String path) {
         String base = ConfigProvider.getConfig().getValue("slipway.providers.render.api-url", String.class);
         List<Map<String, Object>> all = RestAssured.given().get(base.replace("/v1", "") + "/_fake/requests").then()
                 .statusCode(200).extract().jsonPath().getList("$");

@@ -9,40 +9,47 @@ import static org.hamcrest.Matchers.equalTo;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.slipway.support.Api;
+import dev.slipway.support.PollProbe;
+import dev.slipway.support.WebhooksOn;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
+import io.vertx.mutiny.core.Vertx;
 
 /**
  * Vercel's webhook, with polls so slow (10-20 s apart) that a deployment reaching READY within a few seconds can
  * only be the webhook's doing.
  */
 @QuarkusTest
-@TestProfile(VercelWebhookTest.SlowPolls.class)
+@TestProfile(WebhooksOn.class)
 class VercelWebhookTest {
 
-    static final String SECRET = "whsec-vercel-test-secret-7781";
+    static final String SECRET = WebhooksOn.VERCEL_SECRET;
 
-    /** The fake Vercel, a webhook secret, and polls far apart. */
-    public static class SlowPolls implements QuarkusTestProfile {
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(FakeVercel.class));
-        }
+    @Inject
+    Vertx vertx;
 
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("slipway.providers.vercel.webhook-secret", SECRET,
-                    "slipway.tracking.poll-initial", "20s", "slipway.tracking.poll-max", "20s");
-        }
+    private PollProbe probe;
+
+    @BeforeEach
+    void listen() {
+        probe = new PollProbe(vertx);
+    }
+
+    @AfterEach
+    void stopListening() {
+        probe.close();
     }
 
     @Test
@@ -53,9 +60,7 @@ class VercelWebhookTest {
         String providerId = deployment(id, "providerDeploymentId");
         RestAssured.given().post(fake() + "/_fake/finish?project=" + vercelProject).then().statusCode(204);
 
-        String body = "{\"type\":\"deployment.succeeded\",\"id\":\"evt_1\",\"createdAt\":1767000000000,"
-                + "\"payload\":{\"deployment\":{\"id\":\"" + providerId + "\",\"meta\":{\"slipwayDeploymentId\":\""
-                + id + "\"}},\"project\":{\"id\":\"prj_1\"},\"target\":\"production\"}}";
+        String body = event("deployment.succeeded", providerId, id, System.currentTimeMillis());
         // A bad signature changes nothing.
         hook(body, sign(body, "not-the-secret")).then().statusCode(401).contentType("application/problem+json")
                 .body("status", equalTo(401));
@@ -63,6 +68,37 @@ class VercelWebhookTest {
 
         hook(body, sign(body, SECRET)).then().statusCode(204);
         await().atMost(Duration.ofSeconds(5)).until(() -> "READY".equals(deployment(id, "status")));
+    }
+
+    @Test
+    void aReplayedOrLateEventIsAcknowledgedAndPollsNothing() {
+        String id = Api.deploy(project(uniqueName("hold")), Map.of());
+        try {
+            replayedAndLate(id);
+        } finally {
+            // It builds until finished at the fake: cancelled, it holds no capacity in the tests after.
+            Api.cancelIfOpen(id);
+        }
+    }
+
+    private void replayedAndLate(String id) {
+        await().atMost(Duration.ofSeconds(15)).until(() -> deployment(id, "providerDeploymentId") != null);
+        String providerId = deployment(id, "providerDeploymentId");
+        long row = Long.parseLong(id.substring(2));
+
+        String first = event("deployment.created", providerId, id, System.currentTimeMillis());
+        hook(first, sign(first, SECRET)).then().statusCode(204);
+        await().atMost(Duration.ofSeconds(5)).until(() -> probe.count(row) == 1);
+
+        // The same event id again, and an event created six minutes ago: both acknowledged, neither polls.
+        hook(first, sign(first, SECRET)).then().statusCode(204);
+        String late = event("deployment.created", providerId, id, System.currentTimeMillis() - 360_000);
+        hook(late, sign(late, SECRET)).then().statusCode(204);
+        // A new event after them: once its request arrived, any earlier one would have too.
+        String next = event("deployment.ready", providerId, id, System.currentTimeMillis());
+        hook(next, sign(next, SECRET)).then().statusCode(204);
+        await().atMost(Duration.ofSeconds(5)).until(() -> probe.count(row) >= 2);
+        assertThat(probe.count(row)).isEqualTo(2);
     }
 
     @Test
@@ -77,6 +113,13 @@ class VercelWebhookTest {
     void aMissingSignatureIsUnauthorized() {
         RestAssured.given().body("{}").post("/hooks/vercel").then().statusCode(401)
                 .contentType("application/problem+json");
+    }
+
+    /** An event in Vercel's shape, with a fresh event id. */
+    private static String event(String type, String providerId, String slipwayId, long createdAt) {
+        return "{\"type\":\"" + type + "\",\"id\":\"evt_" + UUID.randomUUID() + "\",\"createdAt\":" + createdAt
+                + ",\"payload\":{\"deployment\":{\"id\":\"" + providerId + "\",\"meta\":{\"slipwayDeploymentId\":\""
+                + slipwayId + "\"}},\"project\":{\"id\":\"prj_1\"},\"target\":\"production\"}}";
     }
 
     private static io.restassured.response.Response hook(String body, String signature) {
