@@ -23,7 +23,9 @@ import io.vertx.core.json.JsonObject;
  * {@code srv-queued-...} answers the trigger with 202 and no body, then the same; {@code srv-failed-...} ends
  * build_failed; {@code srv-envflaky-...} answers its first three variable upserts with 503, then like happy;
  * {@code srv-flaky-...} answers its first three triggers 503 without creating anything;
- * {@code srv-limited-...} answers its first trigger 429 with {@code Retry-After: 2}. Every service is at
+ * {@code srv-limited-...} answers its first trigger 429 with {@code Retry-After: 2}; {@code srv-slow-...} builds
+ * until it is cancelled; {@code srv-garbled-...} answers every status read with a non-JSON page,
+ * {@code srv-hiccup-...} only its second one. Every service is at
  * {@code https://<serviceId>.onrender.com}. Variables ({@code PUT /services/{serviceId}/env-vars/{envVarKey}} with
  * {@code {"value": ...}}) are kept per service. Only {@link #TOKEN} is accepted; {@code GET /_fake/requests} shows
  * what arrived (never the token), {@code GET /_fake/deploys?service=} the deploys created, and
@@ -171,9 +173,16 @@ public class FakeRender implements QuarkusTestResourceLifecycleManager {
         JsonObject d = deploys.get(id);
         int k = d.getInteger("calls");
         d.put("calls", k + 1);
-        boolean failed = d.getString("service").startsWith("srv-failed-");
-        String status = d.getBoolean("canceled") ? "canceled" : k == 0 ? "queued" : k == 1 ? "build_in_progress"
-                : failed ? "build_failed" : k == 2 ? "update_in_progress" : "live";
+        String service = d.getString("service");
+        if (service.startsWith("srv-garbled-") || service.startsWith("srv-hiccup-") && k == 1) {
+            // A proxy's page instead of Render's JSON: always, or once.
+            r.response().setStatusCode(200).putHeader("Content-Type", "application/json").end("<html>oops");
+            return;
+        }
+        boolean failed = service.startsWith("srv-failed-");
+        boolean slow = service.startsWith("srv-slow-");
+        String status = d.getBoolean("canceled") ? "canceled" : k == 0 ? "queued" : k == 1 || slow
+                ? "build_in_progress" : failed ? "build_failed" : k == 2 ? "update_in_progress" : "live";
         JsonObject view = view(d, status);
         if ("live".equals(status) || "build_failed".equals(status)) {
             view.put("finishedAt", Instant.now().toString());

@@ -73,6 +73,33 @@ class RenderProviderTest {
     }
 
     @Test
+    void cancellingThroughTheApiCancelsTheDeployAtRender() {
+        String service = uniqueName("srv-slow");
+        String id = deploy(project(service, credential(), "tea-owner"), Map.of());
+        await().atMost(Duration.ofSeconds(30)).until(() -> "BUILDING".equals(get(id).getString("status")));
+
+        admin().post("/api/v1/deployments/" + id + "/cancel").then().statusCode(200);
+
+        assertThat(awaitEnd(id).getString("status")).isEqualTo("CANCELED");
+        String deployId = get(id).getString("providerDeploymentId");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(requests(service, "POST",
+                "/services/" + service + "/deploys/" + deployId + "/cancel")).singleElement()
+                .satisfies(r -> assertThat(r.get("tokenAccepted")).isEqualTo(true)));
+    }
+
+    @Test
+    void malformedAnswersAreToleratedOnceButFailTheDeploymentWhenTheyPersist() {
+        String hiccup = deploy(project(uniqueName("srv-hiccup"), credential(), "tea-owner"), Map.of());
+        String garbled = deploy(project(uniqueName("srv-garbled"), credential(), "tea-owner"), Map.of());
+
+        assertThat(awaitEnd(hiccup).getString("status")).isEqualTo("READY");
+        JsonPath failed = awaitEnd(garbled);
+        assertThat(failed.getString("status")).isEqualTo("FAILED");
+        assertThat(failed.getString("statusReason")).contains("malformed JSON " + RenderProvider.MAX_MALFORMED
+                + " times in a row");
+    }
+
+    @Test
     void aRejectedKeyFailsAtOnce() {
         String credential = uniqueName("render-bad");
         admin().body(Map.of("provider", "render", "token", "rnd_not_the_right_key_9999"))
