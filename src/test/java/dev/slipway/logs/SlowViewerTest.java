@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.LongStream;
 
@@ -15,6 +16,8 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import dev.slipway.queue.QueueStore;
+import dev.slipway.support.SseClient;
 import dev.slipway.support.WsClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -22,8 +25,13 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 
-/** Back-pressure: a viewer that stops reading is cut off with 1013; the others get every line. */
+/**
+ * Back-pressure: a viewer that stops reading is cut off (WebSocket: 1013; Server-Sent Events: a last
+ * {@code too-slow} event); the others get every line. The same for event dashboards on {@code /ws/events}.
+ */
 @QuarkusTest
 @TestProfile(SlowViewerTest.SmallBuffers.class)
 class SlowViewerTest {
@@ -40,6 +48,9 @@ class SlowViewerTest {
 
     @Inject
     Vertx vertx;
+
+    @Inject
+    Pool pool;
 
     @Test
     void viewerThatStopsReadingIsClosedWith1013WhileAnotherGetsEveryLine() throws Exception {
@@ -93,6 +104,79 @@ class SlowViewerTest {
         long last = stalled.seqs().get(stalled.seqs().size() - 1);
         assertThat(stalled.seqs()).containsExactlyElementsOf(LongStream.rangeClosed(1, last).boxed().toList());
         assertThat(stalled.closeReason).isEqualTo("too slow; reconnect with ?after=" + last);
+    }
+
+    @Test
+    void serverSentEventsStreamThatStopsReadingEndsWithTooSlowWhileAnotherGetsEveryLine() throws Exception {
+        String id = deploy(simulatorProject(Map.of("buildSeconds", 10, "logLines", LINES)), Map.of());
+        String uri = "/api/v1/deployments/" + id + "/logs";
+        double cutBefore = cutViewers();
+
+        SseClient stalled = SseClient.open(RestAssured.port, uri, ADMIN_KEY, Map.of(), 4096);
+        SseClient reader = SseClient.open(RestAssured.port, uri, ADMIN_KEY, Map.of(), 0).read();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> cutViewers() > cutBefore);
+        assertThat(reader.ended).isNotDone();
+        // Reading again, the stalled client takes what was sent before the cut, the too-slow event, then the end.
+        stalled.read();
+        await().atMost(Duration.ofSeconds(10)).until(stalled.ended::isDone);
+        assertThat(stalled.ended.get()).isEqualTo(200);
+        List<Long> seqs = stalled.seqs();
+        long last = seqs.isEmpty() ? 0 : seqs.get(seqs.size() - 1);
+        assertThat(last).isLessThan(LINES);
+        assertThat(seqs).containsExactlyElementsOf(LongStream.rangeClosed(1, last).boxed().toList());
+        SseClient.Event farewell = stalled.last();
+        assertThat(farewell.name()).isEqualTo("too-slow");
+        // Its id is what a browser sends back as Last-Event-ID.
+        assertThat(farewell.id()).isEqualTo(Long.toString(last));
+        assertThat(farewell.json().getString("message")).isEqualTo("too slow; reconnect with Last-Event-ID: " + last);
+        assertThat(farewell.json().getLong("seq")).isEqualTo(last);
+
+        await().atMost(Duration.ofSeconds(40)).until(reader.ended::isDone);
+        assertThat(reader.seqs()).containsExactlyElementsOf(LongStream.rangeClosed(1, LINES).boxed().toList());
+        assertThat(reader.last().name()).isEqualTo("end");
+        assertThat(reader.named("too-slow")).isEmpty();
+
+        // Resuming with that Last-Event-ID gives exactly the rest.
+        SseClient resumed = SseClient.open(RestAssured.port, uri, ADMIN_KEY,
+                Map.of("Last-Event-ID", farewell.id()), 0).read();
+        await().atMost(Duration.ofSeconds(30)).until(resumed.ended::isDone);
+        assertThat(resumed.seqs()).containsExactlyElementsOf(LongStream.rangeClosed(last + 1, LINES).boxed().toList());
+        assertThat(resumed.last().name()).isEqualTo("end");
+    }
+
+    @Test
+    void eventDashboardThatStopsReadingIsClosedWith1013WhileAnotherGetsEveryEvent() throws Exception {
+        WsClient stalled = WsClient.connect(vertx, new WebSocketClientOptions().setReceiveBufferSize(4096),
+                "localhost", RestAssured.port, "/ws/events", ADMIN_KEY);
+        stalled.socket.pause();
+        WsClient reader = WsClient.connect(vertx, RestAssured.port, "/ws/events", ADMIN_KEY);
+
+        // Far more status changes than the socket buffers and the bound hold, as other replicas announce them
+        // (ids of deployments that do not exist, so nobody else reacts to them).
+        int changes = EventSocket.MAX_PENDING * 4;
+        long firstId = 900_000_000L + System.nanoTime() % 1_000_000L * 10_000L;
+        pool.preparedQuery("select count(pg_notify($1, ($2 + i) || ':0:READY:1')) from generate_series(1, $3) i")
+                .execute(Tuple.of(QueueStore.EVENTS_CHANNEL, firstId, changes)).await()
+                .atMost(Duration.ofSeconds(10));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> announced(reader, firstId).size() == changes);
+        assertThat(announced(reader, firstId)).containsExactlyElementsOf(
+                LongStream.rangeClosed(firstId + 1, firstId + changes).boxed().toList());
+        assertThat(reader.closed).isNotDone();
+
+        stalled.socket.resume();
+        await().atMost(Duration.ofSeconds(10)).until(stalled.closed::isDone);
+        assertThat(stalled.closed.get()).isEqualTo((short) 1013);
+        assertThat(stalled.closeReason).isEqualTo("too slow; reconnect and re-list GET /api/v1/deployments");
+        assertThat(announced(stalled, firstId).size()).isLessThan(changes);
+        reader.socket.close();
+    }
+
+    /** The deployment ids (from {@code firstId} on) a dashboard was told about, in order. */
+    private static List<Long> announced(WsClient dashboard, long firstId) {
+        return dashboard.ofType("status").stream().map(m -> Long.parseLong(m.getString("deploymentId").substring(2)))
+                .filter(id -> id > firstId).toList();
     }
 
     private static double cutViewers() {
