@@ -16,6 +16,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.slipway.security.Role;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnClose;
@@ -32,20 +34,24 @@ import io.vertx.mutiny.sqlclient.Tuple;
  *
  * <p>Events are not stored: a dashboard connects first, then lists the deployments, then applies the events.
  * When this replica's {@code LISTEN} connection was lost and is back, changes committed meanwhile were not
- * heard, so every dashboard gets {@code {"type":"resync"}} and lists again. A dashboard that leaves more than
- * {@link #MAX_PENDING} messages unread is closed with 1013 and told to reconnect and list again; the others
- * are not held up.
+ * heard, so every dashboard gets {@code {"type":"resync"}} and lists again. A dashboard whose socket takes
+ * nothing for {@link #STALL_MILLIS} while messages wait for it, or that leaves {@link #MAX_PENDING} unwritten,
+ * is closed with 1013 and told to reconnect and list again; the others are not held up.
  */
 @WebSocket(path = "/ws/events")
 @RolesAllowed(Role.VIEWER_NAME)
 public class EventSocket {
 
     /**
-     * Messages handed to one connection and not yet written to its socket. Netty queues writes without limit,
-     * so this is what bounds the memory a stalled dashboard holds; a few messages per deployment means a
-     * dashboard this far behind has a stale picture anyway.
+     * Messages handed to one connection and not yet written to its socket, at most. Netty queues writes
+     * without limit, so this (with {@link #STALL_MILLIS}) is what bounds the memory a stalled dashboard holds.
      */
-    static final int MAX_PENDING = 1000;
+    static final int MAX_PENDING = 10_000;
+    /**
+     * How long a connection may take nothing while messages wait for it. A burst of changes may briefly leave
+     * many messages unwritten for a dashboard that reads well; one whose socket stops taking them is stalled.
+     */
+    static final long STALL_MILLIS = LogViewer.STALL_MILLIS;
     static final String TOO_SLOW = "too slow; reconnect and re-list GET /api/v1/deployments";
 
     /** Status changes whose reasons are read in one query, at most. */
@@ -62,11 +68,15 @@ public class EventSocket {
     private final Queue<DeploymentEvents.Event> feed = new ConcurrentLinkedQueue<>();
     /** A lookup is running; the next one starts when it has been sent. */
     private final AtomicBoolean looking = new AtomicBoolean();
+    private final Counter cut;
 
-    public EventSocket(DeploymentEvents events, Pool pool, ObjectMapper json) {
+    public EventSocket(DeploymentEvents events, Pool pool, ObjectMapper json, MeterRegistry metrics) {
         this.events = events;
         this.pool = pool;
         this.json = json;
+        this.cut = Counter.builder("slipway_event_viewers_too_slow")
+                .description("/ws/events connections closed because they stopped taking messages")
+                .register(metrics);
     }
 
     @OnOpen
@@ -161,24 +171,35 @@ public class EventSocket {
     private final class Dashboard {
         private final WebSocketConnection connection;
         private final AtomicInteger pending = new AtomicInteger();
+        /** When a write last completed, or the connection last went from idle to busy (nanoTime). */
+        private volatile long progressAt = System.nanoTime();
 
         Dashboard(WebSocketConnection connection) {
             this.connection = connection;
         }
 
+        /** Called by the feed only, one message at a time. */
         void send(String text) {
-            if (pending.incrementAndGet() > MAX_PENDING) {
-                tooSlow();
+            long now = System.nanoTime();
+            int waiting = pending.get();
+            if (waiting == 0) {
+                progressAt = now;
+            } else if (waiting >= MAX_PENDING || now - progressAt > STALL_MILLIS * 1_000_000L) {
+                tooSlow(waiting);
                 return;
             }
-            connection.sendText(text).subscribe().with(x -> pending.decrementAndGet(),
-                    e -> pending.decrementAndGet());
+            pending.incrementAndGet();
+            connection.sendText(text).subscribe().with(x -> {
+                progressAt = System.nanoTime();
+                pending.decrementAndGet();
+            }, e -> pending.decrementAndGet());
         }
 
-        private void tooSlow() {
+        private void tooSlow(int waiting) {
             // Out of the feed at once: nothing more is queued for it, whenever its close completes.
             if (open.remove(connection.id(), this)) {
-                Log.debugf("Closing an event dashboard %d messages behind", MAX_PENDING);
+                cut.increment();
+                Log.debugf("Closing an event dashboard with %d messages unwritten", waiting);
                 connection.close(new CloseReason(DeploymentLogSocket.TRY_AGAIN_LATER, TOO_SLOW))
                         .subscribe().with(x -> { }, e -> { });
             }

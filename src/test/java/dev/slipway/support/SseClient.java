@@ -1,5 +1,6 @@
 package dev.slipway.support;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,7 +66,7 @@ public final class SseClient {
     public SseClient read() {
         Thread reader = new Thread(() -> {
             try (socket) {
-                readResponse(socket.getInputStream());
+                readResponse(new BufferedInputStream(socket.getInputStream()));
                 ended.complete(status);
             } catch (IOException | RuntimeException e) {
                 ended.completeExceptionally(e);
