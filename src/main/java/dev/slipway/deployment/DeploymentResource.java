@@ -106,7 +106,9 @@ public class DeploymentResource {
     /**
      * The same log as a live Server-Sent Events stream: stored lines after {@code after} (or the
      * {@code Last-Event-ID} a reconnecting browser sends), then live lines and status changes, then
-     * {@code end}. Each log event's id is its seq.
+     * {@code end}. Each log event's id is its seq. A client that cannot keep up gets a last {@code too-slow}
+     * event whose id is the last seq it was sent, and the stream ends; reconnecting (as a browser does, with
+     * that {@code Last-Event-ID}) continues exactly after it.
      */
     @GET
     @Path("/{id}/logs")

@@ -2,17 +2,23 @@ package dev.slipway.logs;
 
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Multi;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 /**
  * A deployment's live log as a {@link Multi}, for Server-Sent Events: the stored lines after {@code after},
  * then new lines and status changes as they are committed on any replica, then {@code end}. It sends only
- * what its subscriber requested, so a slow HTTP client holds back its own stream and nobody else's; one that
- * falls more than {@code slipway.logs.send-buffer} lines behind the live end fails with
- * {@link TooSlowException}.
+ * what its subscriber requested; the SSE writer requests the next event once the previous one was written
+ * to the socket, so a client that stops reading holds back its own stream, with one event in the server's
+ * hands, and nobody else's. A stream that falls more than {@code slipway.logs.send-buffer} lines behind the
+ * live end, or whose client takes nothing for {@link LogViewer#STALL_MILLIS}, ends with a {@code too-slow}
+ * event naming the last seq sent (see {@link StreamMessage#tooSlow}).
  */
 @ApplicationScoped
 public class LogFollower {
@@ -25,30 +31,29 @@ public class LogFollower {
 
     /** The live stream of one deployment; fails with a 404 problem if it does not exist. */
     public Multi<StreamMessage> follow(long deploymentId, long after) {
-        Flow.Publisher<StreamMessage> publisher = subscriber -> new Subscription(subscriber)
-                .start(deploymentId, after);
+        Flow.Publisher<StreamMessage> publisher = subscriber -> new Subscription(subscriber, deploymentId,
+                Vertx.currentContext()).start(after);
         return Multi.createFrom().publisher(publisher);
-    }
-
-    /** The viewer fell too far behind the live end of the log. */
-    public static final class TooSlowException extends RuntimeException {
-        TooSlowException(long lastSeq) {
-            super("too slow; reconnect after seq " + lastSeq);
-        }
     }
 
     /** One subscriber's demand, fed by a {@link LogViewer}. */
     private final class Subscription implements Flow.Subscription, LogViewer.Sink {
         private final Flow.Subscriber<? super StreamMessage> subscriber;
+        private final long deploymentId;
+        private final Context context;
         private final AtomicLong demand = new AtomicLong();
+        /** The {@code too-slow} event, kept until the subscriber asks for one more event. */
+        private final AtomicReference<StreamMessage> farewell = new AtomicReference<>();
         private volatile LogViewer viewer;
         private volatile boolean cancelled;
 
-        Subscription(Flow.Subscriber<? super StreamMessage> subscriber) {
+        Subscription(Flow.Subscriber<? super StreamMessage> subscriber, long deploymentId, Context context) {
             this.subscriber = subscriber;
+            this.deploymentId = deploymentId;
+            this.context = context;
         }
 
-        void start(long deploymentId, long after) {
+        void start(long after) {
             subscriber.onSubscribe(this);
             if (!cancelled) {
                 viewer = fanout.watch(deploymentId, after, this);
@@ -63,6 +68,10 @@ public class LogFollower {
                 return;
             }
             demand.getAndAccumulate(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
+            if (farewell.get() != null) {
+                sendFarewell();
+                return;
+            }
             LogViewer v = viewer;
             if (v != null) {
                 v.pump();
@@ -96,12 +105,36 @@ public class LogFollower {
 
         @Override
         public void tooSlow(long lastSeq) {
-            subscriber.onError(new TooSlowException(lastSeq));
+            Log.debugf("Ending a log stream of deployment d-%d that fell behind at seq %d", deploymentId, lastSeq);
+            // The viewer has stopped: only this event is left, sent as soon as the client takes one more.
+            farewell.set(StreamMessage.tooSlow("d-" + deploymentId, lastSeq));
+            sendFarewell();
+        }
+
+        private void sendFarewell() {
+            if (cancelled || demand.get() <= 0) {
+                return;
+            }
+            StreamMessage last = farewell.getAndSet(null);
+            if (last != null) {
+                demand.decrementAndGet();
+                subscriber.onNext(last);
+                subscriber.onComplete();
+            }
         }
 
         @Override
         public void fail(Throwable failure) {
             subscriber.onError(failure);
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            if (context == null || Vertx.currentContext() == context) {
+                task.run();
+            } else {
+                context.runOnContext(v -> task.run());
+            }
         }
     }
 }

@@ -18,11 +18,15 @@ import io.vertx.pgclient.PgConnectOptions;
 
 /**
  * This replica's one {@code LISTEN} connection to PostgreSQL, shared by every feature that needs to hear what
- * other replicas committed. It reconnects by itself; handlers run on the connection's event loop and must
- * not block.
+ * other replicas committed. It reconnects by itself, half a second after a drop; notifications sent while it
+ * was down are lost, which is what the {@code listening} callback of {@link #listen(String, Consumer, Runnable)}
+ * is for. Handlers run on the connection's event loop and must not block.
  */
 @ApplicationScoped
 public class PgNotifications {
+
+    /** The {@code application_name} of the listening connection. */
+    public static final String APPLICATION_NAME = "slipway-notifications";
 
     private final PgSubscriber subscriber;
 
@@ -33,6 +37,8 @@ public class PgNotifications {
                 ? url.substring("vertx-reactive:".length()) : url);
         user.ifPresent(options::setUser);
         password.ifPresent(options::setPassword);
+        // Named, so an operator (or a test) can tell this connection apart in pg_stat_activity.
+        options.addProperty("application_name", APPLICATION_NAME);
         this.subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 500L);
     }
 

@@ -19,6 +19,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import dev.slipway.support.SseClient;
 import dev.slipway.support.WsClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
@@ -87,6 +88,30 @@ class LiveLogsTest {
             assertThat(viewer.getValue().seqs()).as("viewer after %d", viewer.getKey()).containsExactlyElementsOf(
                     LongStream.rangeClosed(viewer.getKey() + 1, lines).boxed().toList());
             assertThat(viewer.getValue().ofType("end")).hasSize(1);
+        }
+    }
+
+    @Test
+    void serverSentEventsResumingAtSeveralOffsetsWhileLinesArriveGetEveryLaterLineOnceInOrder() throws Exception {
+        int lines = 3000;
+        String id = deploy(simulatorProject(Map.of("buildSeconds", 4, "logLines", lines)), Map.of());
+        String uri = "/api/v1/deployments/" + id + "/logs";
+        Map<Long, SseClient> viewers = new java.util.LinkedHashMap<>();
+        viewers.put(0L, SseClient.open(RestAssured.port, uri, ADMIN_KEY, Map.of(), 0).read());
+        // Reconnect as a browser does, while lines arrive: some in the stored history, some ahead of it.
+        for (long after : new long[] { 1, 500, 1200, 2999 }) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> storedUpTo(id) >= Math.min(after, 1500));
+            viewers.put(after, SseClient.open(RestAssured.port, uri, ADMIN_KEY,
+                    Map.of("Last-Event-ID", Long.toString(after)), 0).read());
+        }
+
+        for (Map.Entry<Long, SseClient> viewer : viewers.entrySet()) {
+            await().atMost(Duration.ofSeconds(30)).until(viewer.getValue().ended::isDone);
+            assertThat(viewer.getValue().seqs()).as("viewer after %d", viewer.getKey()).containsExactlyElementsOf(
+                    LongStream.rangeClosed(viewer.getKey() + 1, lines).boxed().toList());
+            assertThat(viewer.getValue().named("log")).allSatisfy(e -> assertThat(e.id())
+                    .isEqualTo(Long.toString(e.json().getLong("seq"))));
+            assertThat(viewer.getValue().last().name()).isEqualTo("end");
         }
     }
 

@@ -22,22 +22,33 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 
-/** The line limit: lines up to the limit, then one marker line that counts every line dropped after it. */
+/**
+ * The line limit: lines up to the limit, then one marker line that counts every line dropped after it. And
+ * the retention job's batch size, which bounds each of its deletes.
+ */
 @QuarkusTest
 @TestProfile(LogLimitsTest.TenLines.class)
 class LogLimitsTest {
 
-    /** A limit of 10 lines. */
+    /** A limit of 10 lines; retention deletes 3 lines per batch. */
     public static class TenLines implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("slipway.logs.max-lines", "10");
+            return Map.of("slipway.logs.max-lines", "10", "slipway.logs.retention-batch", "3");
         }
     }
 
     @Inject
     Vertx vertx;
+
+    @Inject
+    LogRetention retention;
+
+    @Inject
+    Pool pool;
 
     @Test
     void markerCountsTheLinesDroppedInTheBatchThatReachedTheLimit() {
@@ -75,6 +86,18 @@ class LogLimitsTest {
         assertThat(LogRedactor.clean("x".repeat(20_000)).getBytes(java.nio.charset.StandardCharsets.UTF_8))
                 .hasSizeLessThanOrEqualTo(LogRedactor.MAX_LINE_BYTES);
         assertThat(LogRedactor.clean("é".repeat(5_000))).endsWith(" [cut]").doesNotContain("\uFFFD");
+    }
+
+    @Test
+    void retentionDeletesBatchAfterBatchUntilNothingIsDue() {
+        String id = deploy(simulatorProject(Map.of("buildSeconds", 0, "logLines", 10)), Map.of());
+        awaitReady(id);
+        pool.preparedQuery("update deployment set finished_at = now() - interval '31 days' where id = $1")
+                .execute(Tuple.of(Long.parseLong(id.substring(2)))).await().atMost(Duration.ofSeconds(10));
+
+        // Ten lines, three per batch: four deletes, each in its own short transaction.
+        assertThat(retention.prune().await().atMost(Duration.ofSeconds(30))).isGreaterThanOrEqualTo(10);
+        assertThat(lines(id)).isEmpty();
     }
 
     private static void awaitReady(String id) {
