@@ -17,7 +17,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
-import dev.slipway.platform.Db;
 import dev.slipway.platform.ProblemException;
 import dev.slipway.platform.SlipwayConfig;
 import dev.slipway.platform.Validator;
@@ -42,6 +41,9 @@ import io.quarkus.panache.common.Sort;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Deployment requests: validation, idempotency, superseding, cancellation and queries. A new deployment is
@@ -63,13 +65,19 @@ public class DeploymentService {
     private final boolean useBroker;
     private final MeterRegistry metrics;
     private final DeploymentSecrets secrets;
+    private final Pool pool;
+    /** The providers this build has an adapter for: a deployment of any other cannot be queued. */
+    private final String[] adapters;
 
-    public DeploymentService(ProviderRegistry providers, ProjectService projects, Audit audit,
+    public DeploymentService(ProviderRegistry providers, ProjectService projects, Audit audit, Pool pool,
             @Channel("deployment-requests") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
             MutinyEmitter<DeploymentRequest> requests,
             BrokerRequests brokerRequests,
             SlipwayConfig config, MeterRegistry metrics, DeploymentSecrets secrets) {
         this.secrets = secrets;
+        this.pool = pool;
+        this.adapters = ProviderRegistry.KNOWN.stream().filter(p -> providers.adapter(p).isPresent())
+                .sorted().toArray(String[]::new);
         this.brokerRequests = brokerRequests;
         this.useBroker = config.queue().broker();
         this.providers = providers;
@@ -100,10 +108,10 @@ public class DeploymentService {
         v.throwIfInvalid();
         Request normalized = new Request(r.project(), r.environment() == null ? "production" : r.environment(),
                 r.ref(), r.priority() == null ? "normal" : r.priority(), r.supersede() == null || r.supersede());
-        return Panache.withTransaction(() -> store(normalized, idempotencyKey, who))
+        return store(normalized, idempotencyKey, who)
                 // Two requests with one key at once: the unique index lets one insert win; the other replays it.
                 .onFailure(DeploymentService::isIdempotencyRace)
-                .recoverWithUni(() -> Panache.withTransaction(() -> store(normalized, idempotencyKey, who)))
+                .recoverWithUni(() -> store(normalized, idempotencyKey, who))
                 .invoke(created -> {
                     if (!created.replayed()) {
                         wake(created.deployment());
@@ -115,25 +123,20 @@ public class DeploymentService {
         Long owner = who.getAttribute(ApiKeyIdentityProvider.KEY_ID);
         String hash = hash(r);
         Uni<Created> earlier = key == null ? Uni.createFrom().nullItem() : replay(owner, key, hash, r.project());
-        return earlier.chain(found -> found != null ? Uni.createFrom().item(found)
-                : Project.<Project>find("name", r.project()).firstResult().chain(project -> {
-                    if (project == null) {
-                        throw ProblemException.unprocessable("Project '" + r.project() + "' does not exist");
-                    }
-                    return insert(project, r, key, owner, hash, who);
-                }));
+        return earlier.chain(found -> found != null ? Uni.createFrom().item(found) : insert(r, key, owner, hash, who));
     }
 
     private Uni<Created> replay(Long owner, String key, String hash, String projectName) {
-        return Deployment.<Deployment>find("idempotencyOwner = ?1 and idempotencyKey = ?2", owner, key)
-                .firstResult().chain(existing -> {
-                    if (existing == null) {
+        return pool.preparedQuery("select * from deployment where idempotency_owner = $1 and idempotency_key = $2")
+                .execute(Tuple.of(owner, key)).chain(rows -> {
+                    if (rows.size() == 0) {
                         return Uni.createFrom().nullItem();
                     }
+                    Deployment existing = read(rows.iterator().next());
                     if (existing.createdAt.isBefore(Instant.now().minus(IDEMPOTENCY_WINDOW))) {
                         // Expired: the key is free again.
-                        return Deployment.update("idempotencyKey = null where id = ?1", existing.id)
-                                .replaceWith((Created) null);
+                        return pool.preparedQuery("update deployment set idempotency_key = null where id = $1")
+                                .execute(Tuple.of(existing.id)).replaceWith((Created) null);
                     }
                     if (!hash.equals(existing.requestHash)) {
                         throw ProblemException.conflict("Idempotency-Key '" + key
@@ -144,51 +147,102 @@ public class DeploymentService {
                 });
     }
 
-    private Uni<Created> insert(Project project, Request r, String key, Long owner, String hash,
-            SecurityIdentity who) {
+    /**
+     * One statement, so one round trip and one commit: the project look-up, the QUEUED row, the cancelling of
+     * older queued deployments of the same project and environment (when superseding), the audit entry and
+     * the notifications all commit together, before the client hears 202. No row comes back when the
+     * project does not exist; a row without a deployment when its provider has no adapter.
+     */
+    private static final String INSERT = """
+            with p as (
+                select id, name, provider, repository_branch from project where name = $1
+            ), d as (
+                insert into deployment (project_id, provider, environment, ref, priority, status, idempotency_key,
+                                        idempotency_owner, request_hash, created_by, created_at)
+                select p.id, p.provider, $2, coalesce($3, p.repository_branch), $4, 'QUEUED', $5, $6, $7, $8, now()
+                from p where p.provider = any($9::text[])
+                returning *
+            ), superseded as (
+                update deployment o
+                set status = 'CANCELED', status_reason = 'superseded by %2$s' || d.id, finished_at = now(),
+                    updated_at = now()
+                from d
+                where $10 and o.project_id = d.project_id and o.environment = d.environment
+                  and o.status = 'QUEUED' and o.id < d.id
+                returning o.id, pg_notify('%1$s', o.id || ':0:CANCELED:1')
+            ), audit as (
+                insert into audit_event (actor, action, target, detail)
+                select $8, 'deployment.create', '%2$s' || d.id,
+                       p.name || ' ' || d.environment || coalesce(' ' || d.ref, '')
+                from d, p
+            )
+            select p.provider as project_provider, d.*,
+                   case when d.id is null then null else pg_notify('%1$s', d.id || ':0:QUEUED:1') end as notified,
+                   (select array_agg(id order by id) from superseded) as superseded
+            from p left join d on true
+            """.formatted(QueueStore.EVENTS_CHANNEL, Deployment.ID_PREFIX);
+
+    private Uni<Created> insert(Request r, String key, Long owner, String hash, SecurityIdentity who) {
+        short priority = (short) Priority.parse(r.priority()).orElse(Priority.NORMAL).ordinal();
+        String actor = Audit.actorOf(who);
+        Tuple args = Tuple.tuple(java.util.Arrays.asList(r.project(), r.environment(), r.ref(), priority, key,
+                key == null ? null : owner, hash, actor, adapters, Boolean.TRUE.equals(r.supersede())));
+        return pool.preparedQuery(INSERT).execute(args).map(rows -> {
+            if (rows.size() == 0) {
+                throw ProblemException.unprocessable("Project '" + r.project() + "' does not exist");
+            }
+            Row row = rows.iterator().next();
+            if (row.getLong("id") == null) {
+                throw ProblemException.unprocessable("Provider '" + row.getString("project_provider")
+                        + "' has no adapter in this version of Slipway yet");
+            }
+            Deployment saved = read(row);
+            Long[] superseded = row.getArrayOfLongs("superseded");
+            if (superseded != null) {
+                for (Long id : superseded) {
+                    Log.infof("deployment d-%d on %s: QUEUED -> CANCELED (superseded by %s)", id, saved.provider,
+                            saved.publicId());
+                }
+            }
+            Log.infof("deployment %s on %s: queued (%s %s, priority %s) by %s", saved.publicId(), saved.provider,
+                    r.project(), saved.environment, r.priority(), saved.createdBy);
+            return new Created(saved, r.project(), false);
+        });
+    }
+
+    /** A deployment row as read by plain SQL; the entity is detached and serves only to answer. */
+    private static Deployment read(Row row) {
         Deployment d = new Deployment();
-        d.projectId = project.id;
-        d.provider = project.provider;
-        d.environment = r.environment();
-        d.ref = r.ref() != null ? r.ref() : project.repositoryBranch;
-        d.priority = (short) Priority.parse(r.priority()).orElse(Priority.NORMAL).ordinal();
-        d.status = DeploymentStatus.QUEUED;
-        d.idempotencyKey = key;
-        d.idempotencyOwner = key == null ? null : owner;
-        d.requestHash = hash;
-        d.createdBy = Audit.actorOf(who);
-        return Db.now().invoke(now -> d.createdAt = now).chain(() -> d.<Deployment>persistAndFlush())
-                .call(saved -> notifyStatus(saved.id, 0, DeploymentStatus.QUEUED))
-                .call(saved -> Boolean.TRUE.equals(r.supersede()) ? supersede(saved) : Uni.createFrom().voidItem())
-                .call(saved -> audit.record(who, "deployment.create", saved.publicId(),
-                        project.name + " " + saved.environment + (saved.ref == null ? "" : " " + saved.ref)))
-                .invoke(saved -> Log.infof("deployment %s on %s: queued (%s %s, priority %s) by %s", saved.publicId(),
-                        saved.provider, project.name, saved.environment, r.priority(), saved.createdBy))
-                .map(saved -> new Created(saved, project.name, false));
+        d.id = row.getLong("id");
+        d.projectId = row.getLong("project_id");
+        d.provider = row.getString("provider");
+        d.environment = row.getString("environment");
+        d.ref = row.getString("ref");
+        d.priority = row.getShort("priority");
+        d.status = DeploymentStatus.valueOf(row.getString("status"));
+        d.statusReason = row.getString("status_reason");
+        d.providerDeploymentId = row.getString("provider_deployment_id");
+        d.url = row.getString("url");
+        d.attempts = row.getInteger("attempts");
+        d.idempotencyKey = row.getString("idempotency_key");
+        d.idempotencyOwner = row.getLong("idempotency_owner");
+        d.requestHash = row.getString("request_hash");
+        d.createdBy = row.getString("created_by");
+        d.leaseOwner = row.getString("lease_owner");
+        d.leaseEpoch = row.getLong("lease_epoch");
+        d.logSeq = row.getLong("log_seq");
+        d.logCursor = row.getString("log_cursor");
+        d.createdAt = instant(row, "created_at");
+        d.startedAt = instant(row, "started_at");
+        d.finishedAt = instant(row, "finished_at");
+        d.updatedAt = instant(row, "updated_at");
+        d.leaseExpiresAt = instant(row, "lease_expires_at");
+        return d;
     }
 
-    /** Cancels the older queued deployments of the same project and environment. */
-    private Uni<Void> supersede(Deployment newer) {
-        return Panache.getSession().chain(s -> s.createNativeQuery("""
-                select id from deployment where project_id = ?1 and environment = ?2 and status = 'QUEUED'
-                and id < ?3 for update""", Long.class)
-                .setParameter(1, newer.projectId).setParameter(2, newer.environment).setParameter(3, newer.id)
-                .getResultList())
-                .chain(ids -> ids.isEmpty() ? Uni.createFrom().voidItem() : Deployment.update(
-                        "status = ?1, statusReason = ?2, finishedAt = current_timestamp, updatedAt = current_timestamp "
-                                + "where id in ?3 and status = ?4",
-                        DeploymentStatus.CANCELED, "superseded by " + newer.publicId(), ids, DeploymentStatus.QUEUED)
-                        .chain(() -> notifyAll(ids, DeploymentStatus.CANCELED))
-                        .invoke(() -> ids.forEach(id -> Log.infof("deployment d-%d on %s: QUEUED -> CANCELED "
-                                + "(superseded by %s)", id, newer.provider, newer.publicId()))));
-    }
-
-    private Uni<Void> notifyAll(List<Long> ids, DeploymentStatus status) {
-        Uni<Void> chain = Uni.createFrom().voidItem();
-        for (Long id : ids) {
-            chain = chain.call(() -> notifyStatus(id, 0, status));
-        }
-        return chain;
+    private static Instant instant(Row row, String column) {
+        java.time.OffsetDateTime at = row.getOffsetDateTime(column);
+        return at == null ? null : at.toInstant();
     }
 
     /** Announces a status change to every replica when the transaction commits. */

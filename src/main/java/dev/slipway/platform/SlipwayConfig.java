@@ -36,6 +36,14 @@ public interface SlipwayConfig {
     @WithName("public-url")
     Optional<String> publicUrl();
 
+    /**
+     * How long a resolved API key is remembered, saving a database read per request; a key revoked through
+     * another replica keeps working on this one for at most this long. {@code 0s} checks every request.
+     */
+    @WithName("api-key-cache")
+    @WithDefault("5s")
+    Duration apiKeyCache();
+
     /** The deployment queue. */
     Queue queue();
 

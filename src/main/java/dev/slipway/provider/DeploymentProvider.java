@@ -48,6 +48,15 @@ public interface DeploymentProvider {
     /** Build log lines after {@code cursor} ({@code null} for the start). */
     Uni<LogChunk> logsSince(Ref ref, String cursor);
 
+    /**
+     * {@link #status} and then {@link #logsSince} in one call, which is what the tracker asks on every poll.
+     * The status is read first, so when it says the deployment ended the lines read with it are all there
+     * are. Providers that can answer both with one request override it.
+     */
+    default Uni<Observation> observe(Ref ref, String cursor) {
+        return status(ref).chain(s -> logsSince(ref, cursor).map(chunk -> new Observation(s, chunk)));
+    }
+
     /** Asks the provider to stop the deployment; succeeds if it already ended. */
     Uni<Void> cancel(Ref ref);
 
@@ -133,6 +142,10 @@ public interface DeploymentProvider {
 
     /** One build log line from the provider. */
     record LogLine(Instant at, String stream, String message) {
+    }
+
+    /** A deployment's status and its log lines after a cursor, as {@link #observe} read them. */
+    record Observation(Status status, LogChunk logs) {
     }
 
     /** Lines read after a cursor, the cursor to continue from, and whether more are ready right now. */

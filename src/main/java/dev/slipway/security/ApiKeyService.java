@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.slipway.platform.ProblemException;
 import dev.slipway.platform.Validator;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.logging.Log;
@@ -22,9 +23,11 @@ public class ApiKeyService {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}");
 
     private final Audit audit;
+    private final ApiKeyIdentityProvider identities;
 
-    public ApiKeyService(Audit audit) {
+    public ApiKeyService(Audit audit, ApiKeyIdentityProvider identities) {
         this.audit = audit;
+        this.identities = identities;
     }
 
     /** A new key and the only moment its secret exists outside the caller. */
@@ -64,14 +67,17 @@ public class ApiKeyService {
         return ApiKey.count("revokedAt is null");
     }
 
-    /** Revokes a key at once; it stays in the table so the audit log keeps making sense. */
-    @WithTransaction
+    /**
+     * Revokes a key at once; it stays in the table so the audit log keeps making sense. This replica forgets
+     * the key after the commit, so it stops working here at once (elsewhere within {@code slipway.api-key-cache}).
+     */
     public Uni<Void> revoke(long id, SecurityIdentity who) {
-        return ApiKey.<ApiKey>find("id = ?1 and revokedAt is null", id).firstResult()
+        return Panache.withTransaction(() -> ApiKey.<ApiKey>find("id = ?1 and revokedAt is null", id).firstResult()
                 .onItem().ifNull().failWith(() -> ProblemException.notFound("API key " + id))
                 .call(key -> ApiKey.update("revokedAt = current_timestamp where id = ?1", id))
                 .call(key -> audit.record(who, "api-key.revoke", "api-key/" + id, null))
-                .invoke(key -> Log.infof("API key %d (%s) revoked by %s", id, key.name, Audit.actorOf(who)))
+                .invoke(key -> Log.infof("API key %d (%s) revoked by %s", id, key.name, Audit.actorOf(who))))
+                .invoke(() -> identities.forget(id))
                 .replaceWithVoid();
     }
 }

@@ -54,32 +54,38 @@ public class DeploymentSecrets {
      * not decrypt or a needed credential is missing, since retrying cannot help.
      */
     public Uni<InPlay> load(Claim claim, DeploymentProvider provider) {
-        return env(claim).chain(env -> credential(claim, provider).map(credential -> {
-            List<String> values = new ArrayList<>(env.values());
-            if (credential != null) {
-                values.add(credential.token());
-            }
-            return new InPlay(Map.copyOf(env), credential, LogRedactor.forSecrets(values));
-        }));
-    }
-
-    private Uni<Map<String, String>> env(Claim claim) {
+        String named = claim.target().path("credential").asText(null);
+        String name = named != null ? named : claim.provider();
+        // The variables and the credential in one round trip: rows with a key are variables, the row without
+        // one (at most one, credential names are unique) is the credential.
         return pool.preparedQuery("""
-                select e.project_id, e.key, e.value from project_env e join project p on p.id = e.project_id
-                where p.name = $1 and case when $2 = 'production' then e.production else e.preview end""")
-                .execute(Tuple.of(claim.project(), claim.environment()))
+                select e.project_id, e.key, e.value, null::text as provider, null::text as team_id,
+                       null::text as owner_id
+                from project_env e join project p on p.id = e.project_id
+                where p.name = $1 and case when $2 = 'production' then e.production else e.preview end
+                union all
+                select null, null, c.token, c.provider, c.team_id, c.owner_id from credential c where c.name = $3""")
+                .execute(Tuple.of(claim.project(), claim.environment(), name))
                 .map(rows -> {
                     Map<String, String> env = new TreeMap<>();
+                    Row credentialRow = null;
                     for (Row row : rows) {
                         String key = row.getString("key");
-                        env.put(key, decrypt(row.getString("value"), EnvVar.context(row.getLong("project_id"), key)));
+                        if (key == null) {
+                            credentialRow = row;
+                        } else {
+                            env.put(key, decrypt(row.getString("value"),
+                                    EnvVar.context(row.getLong("project_id"), key)));
+                        }
                     }
-                    return env;
+                    ProviderCredential credential = credential(claim.provider(), provider, named, name,
+                            credentialRow, "value");
+                    List<String> values = new ArrayList<>(env.values());
+                    if (credential != null) {
+                        values.add(credential.token());
+                    }
+                    return new InPlay(Map.copyOf(env), credential, LogRedactor.forSecrets(values));
                 });
-    }
-
-    private Uni<ProviderCredential> credential(Claim claim, DeploymentProvider provider) {
-        return credential(claim.provider(), claim.target(), provider);
     }
 
     /**
@@ -90,25 +96,28 @@ public class DeploymentSecrets {
     public Uni<ProviderCredential> credential(String providerName, JsonNode target, DeploymentProvider provider) {
         String named = target.path("credential").asText(null);
         String name = named != null ? named : providerName;
-        return pool.preparedQuery("select name, provider, token, team_id, owner_id from credential where name = $1")
+        return pool.preparedQuery("select provider, token, team_id, owner_id from credential where name = $1")
                 .execute(Tuple.of(name))
-                .map(rows -> {
-                    if (rows.size() == 0) {
-                        if (named != null || provider.needsCredential()) {
-                            throw ProviderException.terminal("no credential named '" + name + "' exists; store the "
-                                    + providerName + " token with PUT /api/v1/credentials/" + name);
-                        }
-                        return null;
-                    }
-                    Row row = rows.iterator().next();
-                    if (!providerName.equals(row.getString("provider"))) {
-                        throw ProviderException.terminal("credential '" + name + "' is for "
-                                + row.getString("provider") + ", not " + providerName);
-                    }
-                    return new ProviderCredential(name, providerName,
-                            decrypt(row.getString("token"), Credential.tokenContext(name)),
-                            row.getString("team_id"), row.getString("owner_id"));
-                });
+                .map(rows -> credential(providerName, provider, named, name,
+                        rows.size() == 0 ? null : rows.iterator().next(), "token"));
+    }
+
+    /** The credential from its row ({@code null} when none is stored), with the checks {@link #credential} names. */
+    private ProviderCredential credential(String providerName, DeploymentProvider provider, String named, String name,
+            Row row, String tokenColumn) {
+        if (row == null) {
+            if (named != null || provider.needsCredential()) {
+                throw ProviderException.terminal("no credential named '" + name + "' exists; store the "
+                        + providerName + " token with PUT /api/v1/credentials/" + name);
+            }
+            return null;
+        }
+        if (!providerName.equals(row.getString("provider"))) {
+            throw ProviderException.terminal("credential '" + name + "' is for " + row.getString("provider")
+                    + ", not " + providerName);
+        }
+        return new ProviderCredential(name, providerName, decrypt(row.getString(tokenColumn),
+                Credential.tokenContext(name)), row.getString("team_id"), row.getString("owner_id"));
     }
 
     private String decrypt(String stored, dev.slipway.crypto.SecretContext context) {

@@ -123,6 +123,8 @@ public class Tracker {
         private final DeploymentProvider provider;
         private DeploymentStatus status;
         private String providerId;
+        /** False while {@link #providerId} is known here but not yet written (see {@link #start}). */
+        private boolean providerIdStored = true;
         private String cursor;
         private long logSeq;
         private Duration backoff;
@@ -206,22 +208,42 @@ public class Tracker {
                         + claim.startedAt() + " before redeploying", null);
             }
             Uni<String> id = takenOver
-                    ? provider.findByTag(ref()).chain(found -> found.map(f -> Uni.createFrom().item(f))
-                            .orElseGet(this::trigger))
-                    : trigger();
+                    ? provider.findByTag(ref()).chain(found -> found.map(f -> {
+                        Log.infof("deployment %s on %s: found as %s after the takeover", claim.publicId(),
+                                provider.name(), f);
+                        return Uni.createFrom().item(f);
+                    }).orElseGet(this::triggered))
+                    : triggered();
+            if (provider.pollInterval().isPresent() && provider.canFindByTag()) {
+                // Polled at once anyway: the id goes with the first poll's write, which saves a round trip.
+                // Until then a crash is no loss, since a takeover finds the deployment by its tag.
+                return id.map(pid -> {
+                    providerId = pid;
+                    providerIdStored = false;
+                    return Duration.ZERO;
+                });
+            }
             return id.chain(pid -> write(new Progress(status, status, null, null, pid, List.of(), null))
                     .map(held -> {
                         if (held) {
                             providerId = pid;
-                            Log.infof("deployment %s on %s: triggered as %s", claim.publicId(), provider.name(), pid);
                         } else {
-                            // Cancelled (or taken over) while the trigger was in flight: stop what was started.
-                            provider.cancel(refFor(pid)).subscribe().with(x -> { }, e -> Log.warnf(
-                                    "deployment %s on %s: could not cancel %s: %s", claim.publicId(),
-                                    provider.name(), pid, e.getMessage()));
+                            cancelStarted(pid);
                         }
                         return Duration.ZERO;
                     }));
+        }
+
+        private Uni<String> triggered() {
+            return trigger().invoke(pid -> Log.infof("deployment %s on %s: triggered as %s", claim.publicId(),
+                    provider.name(), pid));
+        }
+
+        /** Cancelled (or taken over) while the trigger was in flight: stop what was started. */
+        private void cancelStarted(String pid) {
+            provider.cancel(refFor(pid)).subscribe().with(x -> { }, e -> Log.warnf(
+                    "deployment %s on %s: could not cancel %s: %s", claim.publicId(), provider.name(), pid,
+                    e.getMessage()));
         }
 
         /** The variables go first (when they changed), so the build sees them; a failed push fails like a trigger. */
@@ -240,7 +262,9 @@ public class Tracker {
                                 + readable(config.deployment().timeout())
                                 + " (SLIPWAY_DEPLOYMENT_TIMEOUT); cancelled at " + provider.name(), null));
             }
-            return provider.status(ref()).chain(s -> provider.logsSince(ref(), cursor).chain(chunk -> {
+            return provider.observe(ref(), cursor).chain(seen -> {
+                DeploymentProvider.Status s = seen.status();
+                DeploymentProvider.LogChunk chunk = seen.logs();
                 DeploymentStatus to = status.canMoveTo(s.status()) ? s.status() : status;
                 // Finish only once every log line is in, so followers see the whole log before the end.
                 if (to.isTerminal() && chunk.more()) {
@@ -266,7 +290,7 @@ public class Tracker {
                     }
                     return delay(changed || !chunk.lines().isEmpty(), chunk.more());
                 });
-            }));
+            });
         }
 
         private Uni<Duration> finish(DeploymentStatus to, String rawReason, String url) {
@@ -283,12 +307,21 @@ public class Tracker {
         }
 
         private Uni<Boolean> write(Progress progress) {
-            return store.advance(claim.id(), claim.epoch(), progress, config.queue().lease()).map(result -> {
+            boolean storesId = !providerIdStored && progress.providerDeploymentId() == null;
+            Progress p = !storesId ? progress : new Progress(progress.from(), progress.to(), progress.reason(),
+                    progress.url(), providerId, progress.lines(), progress.logCursor(), progress.dropped());
+            return store.advance(claim.id(), claim.epoch(), p, config.queue().lease()).map(result -> {
                 if (!result.held()) {
                     Log.debugf("deployment %s: lease epoch %d no longer holds; stopping", claim.publicId(),
                             claim.epoch());
+                    if (storesId) {
+                        cancelStarted(providerId);
+                    }
                     stop();
                     return false;
+                }
+                if (storesId) {
+                    providerIdStored = true;
                 }
                 logSeq = result.logSeq();
                 return true;

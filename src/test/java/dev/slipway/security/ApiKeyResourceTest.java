@@ -6,12 +6,14 @@ import static dev.slipway.support.Api.key;
 import static dev.slipway.support.Api.simulatorProject;
 import static dev.slipway.support.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.startsWith;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +23,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import jakarta.inject.Inject;
+
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 @QuarkusTest
 class ApiKeyResourceTest {
@@ -32,6 +38,9 @@ class ApiKeyResourceTest {
     private static final Set<String> SECRETS = ConcurrentHashMap.newKeySet();
     /** The newest audit entry before this class ran; older entries cannot hold its secrets. */
     private static Long auditBaseline;
+
+    @Inject
+    Pool pool;
 
     @BeforeEach
     void rememberWhereTheAuditLogStood() {
@@ -111,6 +120,24 @@ class ApiKeyResourceTest {
         admin().delete("/api/v1/api-keys/999999999").then().statusCode(404).contentType("application/problem+json");
         admin().delete("/api/v1/api-keys/not-a-number").then().statusCode(404)
                 .contentType("application/problem+json");
+    }
+
+    @Test
+    void aKeyRevokedThroughAnotherReplicaStopsWorkingWithinTheCacheTime() {
+        Response created = admin().body(Map.of("name", uniqueName("elsewhere"), "role", "viewer"))
+                .post("/api/v1/api-keys");
+        created.then().statusCode(201);
+        String secret = remember(created.path("key"));
+        long id = created.<Number>path("id").longValue();
+        as(secret).get("/api/v1/projects").then().statusCode(200);
+
+        // What another replica's revocation commits; this replica hears nothing of it.
+        pool.preparedQuery("update api_key set revoked_at = now() where id = $1").execute(Tuple.of(id))
+                .await().atMost(Duration.ofSeconds(10));
+
+        // slipway.api-key-cache is 5 s by default: the key must stop working by then.
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250))
+                .until(() -> as(secret).get("/api/v1/projects").statusCode() == 401);
     }
 
     @Test

@@ -110,6 +110,13 @@ public class SimulatorProvider implements DeploymentProvider {
         return load(ref).map(build -> build.linesAfter(from, CHUNK));
     }
 
+    /** Both from one read of the simulated build, so one query per poll. */
+    @Override
+    public Uni<Observation> observe(Ref ref, String cursor) {
+        int from = cursor == null ? 0 : Integer.parseInt(cursor);
+        return load(ref).map(build -> new Observation(build.status(ref.publicId()), build.linesAfter(from, CHUNK)));
+    }
+
     @Override
     public Uni<Void> cancel(Ref ref) {
         return pool.preparedQuery("""
