@@ -17,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
+import dev.slipway.platform.Db;
 import dev.slipway.platform.ProblemException;
 import dev.slipway.platform.SlipwayConfig;
 import dev.slipway.platform.Validator;
@@ -291,7 +292,7 @@ public class DeploymentService {
                         }
                         return notifyStatus(id, d.logSeq, DeploymentStatus.CANCELED)
                                 .call(() -> audit.record(who, "deployment.cancel", publicId, "was " + was))
-                                .call(() -> Panache.getSession().chain(s -> s.refresh(d)))
+                                .call(() -> answerAsCancelled(d, reason))
                                 .invoke(() -> Log.infof("deployment %s on %s: %s -> CANCELED (%s)", publicId,
                                         d.provider, was, reason))
                                 .invoke(() -> {
@@ -305,6 +306,23 @@ public class DeploymentService {
         })).call(d -> cancelAtProvider(d))
                 // A cancelled active deployment frees capacity that a queued one may be waiting for.
                 .invoke(this::wake);
+    }
+
+    /**
+     * Makes {@code d} say what the update just stored, without reading it again: the update ran in SQL, so the
+     * entity is detached first (Hibernate would otherwise write its fields back), and {@code now()} in this
+     * transaction is the very {@code current_timestamp} the update used.
+     */
+    private static Uni<Void> answerAsCancelled(Deployment d, String reason) {
+        return Panache.getSession().invoke(s -> s.detach(d)).chain(Db::now).invoke(now -> {
+            d.status = DeploymentStatus.CANCELED;
+            d.statusReason = reason;
+            d.finishedAt = now;
+            d.updatedAt = now;
+            d.leaseOwner = null;
+            d.leaseExpiresAt = null;
+            d.leaseEpoch = d.leaseEpoch + 1;
+        }).replaceWithVoid();
     }
 
     /** Best effort: the provider keeps building otherwise, but the deployment is cancelled for Slipway either way. */

@@ -312,11 +312,14 @@ class DeploymentResourceTest {
             String id = track(started, deploy(project, Map.of()));
             awaitActive(id);
 
-            admin().post("/api/v1/deployments/" + id + "/cancel").then().statusCode(200)
+            String answered = admin().post("/api/v1/deployments/" + id + "/cancel").then().statusCode(200)
                     .body("status", equalTo("CANCELED"))
-                    .body("finishedAt", notNullValue());
+                    .body("finishedAt", notNullValue())
+                    .extract().path("finishedAt");
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
                     .until(() -> status(id).equals("CANCELED"));
+            // The answer says what was stored, to the microsecond.
+            admin().get("/api/v1/deployments/" + id).then().body("finishedAt", equalTo(answered));
         } finally {
             cancelAll(started);
         }
