@@ -34,6 +34,16 @@ public interface DeploymentProvider {
         return Uni.createFrom().voidItem();
     }
 
+    /**
+     * Where {@link #pushEnv} writes {@code trigger}'s variables, in the provider's own terms (a service, a project's
+     * target): two deployments with the same destination share what was last pushed there, whatever their project
+     * or Slipway environment, so a push for one environment is not taken as current for another that writes to the
+     * same place. The default keeps destinations apart by target and environment.
+     */
+    default String envDestination(Trigger trigger) {
+        return trigger.target() + " " + trigger.environment();
+    }
+
     /** Whether {@link #pushEnv} sends anything; the tracker skips the change check for providers that do not. */
     default boolean pushesEnv() {
         return false;

@@ -19,7 +19,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Pushes a project's variables to its provider before a deployment is triggered, but only when what would be sent
- * differs from the last push that succeeded for the same project, environment and provider. What was sent is
+ * differs from the last push that succeeded to the same destination ({@link DeploymentProvider#envDestination}):
+ * a Render service deployed as preview and as production gets each environment's variables pushed again. What was sent is
  * remembered as a keyed fingerprint ({@link Encryption#fingerprint}): a plain hash of a short value such as
  * {@code true} or a port number could be reversed by guessing, a fingerprint cannot without the keyring.
  * <p>
@@ -49,8 +50,9 @@ public class EnvPushes {
         if (!provider.pushesEnv() || trigger.env().isEmpty()) {
             return Uni.createFrom().voidItem();
         }
+        String destination = provider.envDestination(trigger);
         String fingerprint = fingerprint(provider.name(), trigger);
-        return last(claim, provider.name()).chain(last -> {
+        return last(provider.name(), destination).chain(last -> {
             if (fingerprint.equals(last)) {
                 Log.debugf("deployment %s on %s: variables unchanged since the last push", claim.publicId(),
                         provider.name());
@@ -59,26 +61,24 @@ public class EnvPushes {
             return provider.pushEnv(trigger)
                     .invoke(() -> Log.infof("deployment %s on %s: pushed %d variable(s) for %s", claim.publicId(),
                             provider.name(), trigger.env().size(), trigger.environment()))
-                    .chain(() -> record(claim, provider.name(), fingerprint));
+                    .chain(() -> record(provider.name(), destination, fingerprint));
         });
     }
 
-    private Uni<String> last(Claim claim, String provider) {
-        return pool.preparedQuery("""
-                select f.fingerprint from provider_env_push f join project p on p.id = f.project_id
-                where p.name = $1 and f.environment = $2 and f.provider = $3""")
-                .execute(Tuple.of(claim.project(), claim.environment(), provider))
+    private Uni<String> last(String provider, String destination) {
+        return pool.preparedQuery("select fingerprint from provider_env_push where provider = $1 and destination = $2")
+                .execute(Tuple.of(provider, destination))
                 .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("fingerprint"));
     }
 
-    /** An upsert: a later push of the same pair simply replaces the fingerprint. */
-    private Uni<Void> record(Claim claim, String provider, String fingerprint) {
+    /** An upsert: a later push to the same destination simply replaces the fingerprint. */
+    private Uni<Void> record(String provider, String destination, String fingerprint) {
         return pool.preparedQuery("""
-                insert into provider_env_push (project_id, environment, provider, fingerprint, pushed_at)
-                select id, $2, $3, $4, now() from project where name = $1
-                on conflict (project_id, environment, provider)
+                insert into provider_env_push (provider, destination, fingerprint, pushed_at)
+                values ($1, $2, $3, now())
+                on conflict (provider, destination)
                 do update set fingerprint = excluded.fingerprint, pushed_at = excluded.pushed_at""")
-                .execute(Tuple.of(claim.project(), claim.environment(), provider, fingerprint))
+                .execute(Tuple.of(provider, destination, fingerprint))
                 .replaceWithVoid();
     }
 

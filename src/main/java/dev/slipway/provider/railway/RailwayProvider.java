@@ -135,6 +135,13 @@ public class RailwayProvider implements DeploymentProvider {
      * harmless, and variables set only at Railway stay. Railway's error messages can quote the input, so none that
      * contains a value is repeated.
      */
+    /** A Railway service has one set of variables per Railway environment, whichever Slipway environment deploys. */
+    @Override
+    public String envDestination(Trigger t) {
+        RailwayTarget target = RailwayTarget.of(t.target());
+        return "environment " + target.environmentId() + " service " + target.serviceId();
+    }
+
     @Override
     public Uni<Void> pushEnv(Trigger t) {
         if (t.env().isEmpty()) {

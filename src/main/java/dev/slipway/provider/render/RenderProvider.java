@@ -93,6 +93,12 @@ public class RenderProvider implements DeploymentProvider {
      * One upsert per variable on the service, each its own guarded call: Render's {@code PUT} of a single variable
      * leaves the service's other variables alone, unlike the {@code PUT} of the whole list, which replaces them.
      */
+    /** A Render service has one set of variables, whichever Slipway environment deploys it. */
+    @Override
+    public String envDestination(Trigger t) {
+        return "service " + RenderTarget.of(t.target()).serviceId();
+    }
+
     @Override
     public Uni<Void> pushEnv(Trigger t) {
         RenderTarget target = RenderTarget.of(t.target());

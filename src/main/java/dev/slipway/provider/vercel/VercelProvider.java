@@ -131,6 +131,15 @@ public class VercelProvider implements DeploymentProvider {
         return true;
     }
 
+    /** A Vercel project keeps variables per team and per target (production or preview). */
+    @Override
+    public String envDestination(Trigger t) {
+        VercelTarget target = VercelTarget.of(t.target());
+        String team = target.team(t.credential());
+        return "team " + (team == null ? "-" : team) + " project " + target.project() + " target "
+                + vercelTarget(t.environment());
+    }
+
     /**
      * One upsert per variable, as an {@code encrypted} variable of the Vercel target the deployment builds for
      * (production, else preview). Each is its own guarded call, so a retry repeats only the variable that failed;

@@ -65,6 +65,29 @@ class RenderEnvPushTest {
         assertThat(only(requests(service), "POST", "/deploys")).hasSize(1);
     }
 
+    @Test
+    void previewAndProductionSharingOneServiceEachPushTheirOwnVariablesAgain() {
+        String service = uniqueName("srv-happy");
+        String project = project(service);
+        admin().body(Map.of("value", "postgres://prod", "targets", List.of("production")))
+                .put("/api/v1/projects/" + project + "/env/DATABASE_URL").then().statusCode(201);
+        admin().body(Map.of("value", "postgres://staging", "targets", List.of("preview")))
+                .put("/api/v1/projects/" + project + "/env/PREVIEW_DATABASE_URL").then().statusCode(201);
+
+        assertThat(awaitEnd(deploy(project, Map.of("environment", "production"))).getString("status"))
+                .isEqualTo("READY");
+        assertThat(awaitEnd(deploy(project, Map.of("environment", "preview"))).getString("status"))
+                .isEqualTo("READY");
+        assertThat(awaitEnd(deploy(project, Map.of("environment", "production"))).getString("status"))
+                .isEqualTo("READY");
+
+        // The preview push changed the service after production's, so production pushes its variables again.
+        assertThat(only(requests(service), "PUT", "/env-vars/")).extracting(r -> r.get("path")).containsExactly(
+                "/services/" + service + "/env-vars/DATABASE_URL",
+                "/services/" + service + "/env-vars/PREVIEW_DATABASE_URL",
+                "/services/" + service + "/env-vars/DATABASE_URL");
+    }
+
     // ------------------------------------------------------------------------------------------------------
 
     private static String project(String service) {

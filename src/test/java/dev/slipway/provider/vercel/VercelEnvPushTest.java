@@ -99,7 +99,7 @@ class VercelEnvPushTest {
         assertThat(done.getString("statusReason")).startsWith("Vercel rejected the variable AWS_REGION (400)")
                 .contains("reserved").doesNotContain(value);
         assertThat(requests(vercelProject, "POST", "/v13/deployments")).isEmpty();
-        assertThat(fingerprints(project)).isEmpty();
+        assertThat(fingerprints(vercelProject)).isEmpty();
     }
 
     @Test
@@ -112,7 +112,7 @@ class VercelEnvPushTest {
         // Three 503s stored nothing; the push that succeeded came before the only create.
         assertThat(requests(vercelProject, "POST", ENV_PATH)).hasSizeGreaterThanOrEqualTo(4);
         assertThat(requests(vercelProject, "POST", "/v13/deployments")).hasSize(1);
-        assertThat(fingerprints(project)).hasSize(1);
+        assertThat(fingerprints(vercelProject)).hasSize(1);
     }
 
     @Test
@@ -124,7 +124,7 @@ class VercelEnvPushTest {
 
         assertThat(awaitEnd(deploy(project, Map.of())).getString("status")).isEqualTo("READY");
 
-        assertThat(fingerprints(project)).singleElement().asString().doesNotContain(value).isNotBlank();
+        assertThat(fingerprints(vercelProject)).singleElement().asString().doesNotContain(value).isNotBlank();
         assertThat(Plaintext.tablesContaining(pool, value)).isEmpty();
     }
 
@@ -148,11 +148,11 @@ class VercelEnvPushTest {
                 .then().statusCode(org.hamcrest.Matchers.oneOf(200, 201));
     }
 
-    /** The fingerprints stored for a project, one per environment and provider pushed. */
-    private List<String> fingerprints(String project) {
-        return pool.preparedQuery("select f.fingerprint from provider_env_push f join project p on p.id = "
-                + "f.project_id where p.name = $1").execute(Tuple.of(project)).await().atMost(Duration.ofSeconds(10))
-                .stream().map(r -> r.getString("fingerprint")).toList();
+    /** The fingerprints stored for a Vercel project, one per target pushed to. */
+    private List<String> fingerprints(String vercelProject) {
+        return pool.preparedQuery("select fingerprint from provider_env_push where provider = 'vercel' and "
+                + "destination like '% project ' || $1 || ' target %'").execute(Tuple.of(vercelProject))
+                .await().atMost(Duration.ofSeconds(10)).stream().map(r -> r.getString("fingerprint")).toList();
     }
 
     private static JsonPath get(String id) {
