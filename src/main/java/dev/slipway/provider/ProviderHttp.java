@@ -2,6 +2,8 @@ package dev.slipway.provider;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -165,18 +167,34 @@ public final class ProviderHttp {
      * provider's last error. {@code what} names the request in words ("deployment dpl_1").
      */
     public ProviderException rejected(HttpAnswer answer, String what) {
-        ProviderException rejected = describeRejection(answer, what);
+        return rejected(answer, what, List.of());
+    }
+
+    /**
+     * As {@link #rejected(HttpAnswer, String)}, for a request that carried secret values (variables): the
+     * provider's message is left out when it quotes any of them, since the reason is stored, logged and shown.
+     */
+    public ProviderException rejected(HttpAnswer answer, String what, Collection<String> secrets) {
+        ProviderException rejected = describeRejection(answer, what, secrets);
         health.failed(provider, rejected);
         return rejected;
     }
 
-    private ProviderException describeRejection(HttpAnswer answer, String what) {
+    /** {@code message} unless it quotes one of {@code secrets}. */
+    public static String withoutSecrets(String message, Collection<String> secrets) {
+        if (message == null || secrets.stream().noneMatch(v -> !v.isEmpty() && message.contains(v))) {
+            return message;
+        }
+        return "the provider's message is withheld because it quotes a variable's value";
+    }
+
+    private ProviderException describeRejection(HttpAnswer answer, String what, Collection<String> secrets) {
         int status = answer.status();
         if (status == 401) {
             return ProviderException.terminal(title + " rejected the token (401); store a valid one with PUT "
                     + "/api/v1/credentials/{name}");
         }
-        String message = message(answer.body());
+        String message = withoutSecrets(message(answer.body()), secrets);
         String detail = message == null ? "" : ": " + message;
         if (status == 403) {
             return ProviderException.terminal(title + " refused access to " + what + " (403)" + detail

@@ -50,4 +50,9 @@ public abstract class RestProviderClient {
     public ProviderException rejected(HttpAnswer answer, String what) {
         return http.rejected(answer, what);
     }
+
+    /** The same for a request that carried {@code secrets}: a provider message quoting one is left out. */
+    public ProviderException rejected(HttpAnswer answer, String what, java.util.Collection<String> secrets) {
+        return http.rejected(answer, what, secrets);
+    }
 }

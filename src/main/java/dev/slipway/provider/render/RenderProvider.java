@@ -108,7 +108,7 @@ public class RenderProvider implements DeploymentProvider {
                         base + ProviderHttp.pathSegment(e.getKey()), Map.of(), new EnvVarValue(e.getValue()),
                         t.credential()).invoke(answer -> {
                             if (!answer.ok()) {
-                                throw client.rejected(answer, "the variable " + e.getKey());
+                                throw client.rejected(answer, "the variable " + e.getKey(), t.env().values());
                             }
                         }))
                 .collect().last().replaceWithVoid();

@@ -157,15 +157,15 @@ public class VercelProvider implements DeploymentProvider {
                         new EnvVar(e.getKey(), e.getValue(), "encrypted", targets), t.credential())
                         .invoke(answer -> {
                             if (!answer.ok()) {
-                                throw client.rejected(answer, "the variable " + e.getKey());
+                                throw client.rejected(answer, "the variable " + e.getKey(), t.env().values());
                             }
-                            failed(answer, e.getKey());
+                            failed(answer, e.getKey(), t.env().values());
                         }))
                 .collect().last().replaceWithVoid();
     }
 
     /** Vercel may answer 201 and still list the variable under {@code failed}; that is a rejection too. */
-    private void failed(HttpAnswer answer, String key) {
+    private void failed(HttpAnswer answer, String key, java.util.Collection<String> secrets) {
         JsonNode failed;
         try {
             failed = json.readTree(answer.body()).path("failed");
@@ -175,7 +175,8 @@ public class VercelProvider implements DeploymentProvider {
         }
         if (failed.isArray() && !failed.isEmpty()) {
             JsonNode error = failed.get(0).path("error");
-            String why = error.path("message").asText(error.path("code").asText("no reason given"));
+            String why = ProviderHttp.withoutSecrets(error.path("message").asText(error.path("code")
+                    .asText("no reason given")), secrets);
             throw ProviderException.terminal("Vercel rejected the variable " + key + " (" + answer.status() + "): "
                     + why);
         }

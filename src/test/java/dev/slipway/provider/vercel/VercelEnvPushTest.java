@@ -88,6 +88,21 @@ class VercelEnvPushTest {
     }
 
     @Test
+    void aRejectionQuotingTheValueIsReportedWithoutTheProvidersMessage() {
+        String vercelProject = uniqueName("happy");
+        String project = project(vercelProject, null);
+        String value = "*/5 * * * * " + UUID.randomUUID();
+        setEnv(project, "CRON_SCHEDULE", value, List.of("production"));
+
+        JsonPath done = awaitEnd(deploy(project, Map.of()));
+        assertThat(done.getString("status")).isEqualTo("FAILED");
+        assertThat(done.getString("statusReason")).startsWith("Vercel rejected the variable CRON_SCHEDULE (400)")
+                .contains("withheld").doesNotContain(value);
+        admin().get("/api/v1/providers").then().statusCode(200)
+                .body(org.hamcrest.Matchers.not(org.hamcrest.Matchers.containsString(value)));
+    }
+
+    @Test
     void aRejectedVariableFailsTheDeploymentNamingTheKeyButNotTheValueAndCreatesNothing() {
         String vercelProject = uniqueName("happy");
         String project = project(vercelProject, null);
