@@ -183,12 +183,24 @@ public class DeploymentService {
             from p left join d on true
             """.formatted(QueueStore.EVENTS_CHANNEL, Deployment.ID_PREFIX);
 
+    /** Serialises creates that may supersede each other: one lock per project and environment, until commit. */
+    private static final String CREATE_LOCK = "select pg_advisory_xact_lock(" + 0x534C5743
+            + ", hashtext($1 || '/' || $2))";
+
     private Uni<Created> insert(Request r, String key, Long owner, String hash, SecurityIdentity who) {
         short priority = (short) Priority.parse(r.priority()).orElse(Priority.NORMAL).ordinal();
         String actor = Audit.actorOf(who);
+        boolean supersede = Boolean.TRUE.equals(r.supersede());
         Tuple args = Tuple.tuple(java.util.Arrays.asList(r.project(), r.environment(), r.ref(), priority, key,
-                key == null ? null : owner, hash, actor, adapters, Boolean.TRUE.equals(r.supersede())));
-        return pool.preparedQuery(INSERT).execute(args).map(rows -> {
+                key == null ? null : owner, hash, actor, adapters, supersede));
+        // Two creates for one project and environment at once would each miss the other's row in their snapshot
+        // and neither supersede the other; a lock per pair, taken before the statement, serialises them.
+        Uni<io.vertx.mutiny.sqlclient.RowSet<Row>> inserted = supersede
+                ? pool.withTransaction(conn -> conn.preparedQuery(CREATE_LOCK)
+                        .execute(Tuple.of(r.project(), r.environment()))
+                        .chain(() -> conn.preparedQuery(INSERT).execute(args)))
+                : pool.preparedQuery(INSERT).execute(args);
+        return inserted.map(rows -> {
             if (rows.size() == 0) {
                 throw ProblemException.unprocessable("Project '" + r.project() + "' does not exist");
             }

@@ -282,6 +282,48 @@ class DeploymentResourceTest {
     }
 
     @Test
+    void concurrentRequestsForOneLaneLeaveOnlyTheNewestQueued() throws Exception {
+        String project = simulatorProject(Map.of("buildSeconds", 60, "logLines", 1));
+        List<String> started = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            String running = track(started, deploy(project, Map.of()));
+            awaitActive(running);
+
+            // Rounds of two requests released at the same moment: however they interleave, the newer supersedes
+            // the older (and every earlier round's survivor), so one deployment is queued after each round.
+            for (int round = 0; round < 15; round++) {
+                java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+                List<CompletableFuture<String>> pair = List.of(
+                        CompletableFuture.supplyAsync(() -> deployTogether(together, project), pool),
+                        CompletableFuture.supplyAsync(() -> deployTogether(together, project), pool));
+                List<String> ids = new ArrayList<>();
+                for (CompletableFuture<String> request : pair) {
+                    ids.add(track(started, request.get(30, TimeUnit.SECONDS)));
+                }
+                String newer = ids.stream().max(java.util.Comparator.comparingLong(id -> Long.parseLong(
+                        id.substring(2)))).orElseThrow();
+                String older = ids.get(0).equals(newer) ? ids.get(1) : ids.get(0);
+                assertThat(status(newer)).as("round %d, %s", round, newer).isEqualTo("QUEUED");
+                assertThat(status(older)).as("round %d, %s", round, older).isEqualTo("CANCELED");
+            }
+            assertThat(status(running)).isIn(ACTIVE);
+        } finally {
+            pool.shutdownNow();
+            cancelAll(started);
+        }
+    }
+
+    private static String deployTogether(java.util.concurrent.CyclicBarrier together, String project) {
+        try {
+            together.await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return deploy(project, Map.of());
+    }
+
+    @Test
     void cancellingAQueuedDeployment() {
         String project = simulatorProject(Map.of("buildSeconds", 30, "logLines", 1));
         List<String> started = new ArrayList<>();
