@@ -228,6 +228,13 @@ public class QueueStore {
                         : conn.preparedQuery("select pg_notify($1, $2)").execute(Tuple.of(QUEUE_CHANNEL, HAND_BACK))));
     }
 
+    /** Whether the deployment has been cancelled (by a person or a bot), as opposed to taken over or handed back. */
+    public Uni<Boolean> isCanceled(long id) {
+        return pool.preparedQuery("select status = 'CANCELED' as canceled from deployment where id = $1")
+                .execute(Tuple.of(id))
+                .map(rows -> rows.size() > 0 && Boolean.TRUE.equals(rows.iterator().next().getBoolean("canceled")));
+    }
+
     /** How many deployments are active and queued right now, across replicas. */
     public Uni<long[]> depth() {
         return pool.query("""

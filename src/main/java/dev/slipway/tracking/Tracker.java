@@ -239,11 +239,16 @@ public class Tracker {
                     provider.name(), pid));
         }
 
-        /** Cancelled (or taken over) while the trigger was in flight: stop what was started. */
+        /**
+         * The lease stopped holding while the trigger (or the write of its id) was in flight. A cancelled
+         * deployment's start is stopped at the provider, and so is one no other replica can find again (no tag);
+         * one taken over or handed back at a provider with tags goes on, since its new owner finds and follows it.
+         */
         private void cancelStarted(String pid) {
-            provider.cancel(refFor(pid)).subscribe().with(x -> { }, e -> Log.warnf(
-                    "deployment %s on %s: could not cancel %s: %s", claim.publicId(), provider.name(), pid,
-                    e.getMessage()));
+            (provider.canFindByTag() ? store.isCanceled(claim.id()) : Uni.createFrom().item(true))
+                    .chain(canceled -> canceled ? provider.cancel(refFor(pid)) : Uni.createFrom().voidItem())
+                    .subscribe().with(x -> { }, e -> Log.warnf("deployment %s on %s: could not cancel %s: %s",
+                            claim.publicId(), provider.name(), pid, e.getMessage()));
         }
 
         /** The variables go first (when they changed), so the build sees them; a failed push fails like a trigger. */
