@@ -5,7 +5,9 @@ import java.util.Set;
 
 /**
  * The life of a deployment: {@code QUEUED -> STARTING -> BUILDING -> DEPLOYING -> READY}. Any state that is
- * not terminal may also end as FAILED, CANCELED or TIMED_OUT; nothing leaves a terminal state.
+ * not terminal may also end as FAILED, CANCELED or TIMED_OUT; nothing leaves a terminal state. The one step back,
+ * STARTING to QUEUED for a deployment that never reached its provider, is the queue's own (see
+ * {@code QueueStore.release}), not a move a provider can report, so {@link #canMoveTo} refuses it.
  */
 public enum DeploymentStatus {
     QUEUED, STARTING, BUILDING, DEPLOYING, READY, FAILED, CANCELED, TIMED_OUT;

@@ -100,6 +100,14 @@ public interface DeploymentProvider {
     }
 
     /**
+     * The bean whose {@code call} method carries {@link #circuitBreaker()}, so its fault-tolerance settings
+     * ({@code quarkus.fault-tolerance."<class>/call".*}) can be read; empty without a breaker.
+     */
+    default Optional<Class<?>> circuitBreakerGuard() {
+        return Optional.empty();
+    }
+
+    /**
      * Whether deploying needs a credential: without one (named by the target's {@code credential}, else the
      * credential named after the provider) the deployment fails before it is triggered.
      */

@@ -15,6 +15,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import dev.slipway.deployment.DeploymentStatus;
 import dev.slipway.platform.PgNotifications;
 import dev.slipway.platform.SlipwayConfig;
+import dev.slipway.provider.ProviderOutages;
 import dev.slipway.provider.ProviderRegistry;
 import dev.slipway.tracking.Tracker;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -38,13 +39,15 @@ public class Dispatcher implements Tracker.FinishListener {
     private final Replica replica;
     private final MeterRegistry metrics;
     private final PgNotifications notifications;
+    private final ProviderOutages outages;
     private final AtomicBoolean pumping = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
     private volatile boolean stopping;
 
     public Dispatcher(QueueStore store, Tracker tracker, SlipwayConfig config, Replica replica,
-            MeterRegistry metrics, PgNotifications notifications) {
+            MeterRegistry metrics, PgNotifications notifications, ProviderOutages outages) {
         this.notifications = notifications;
+        this.outages = outages;
         this.store = store;
         this.tracker = tracker;
         this.config = config;
@@ -101,6 +104,11 @@ public class Dispatcher implements Tracker.FinishListener {
         pump().subscribe().with(x -> { });
     }
 
+    @Override
+    public void released(Claim claim) {
+        pump().subscribe().with(x -> { });
+    }
+
     void onStart(@Observes StartupEvent event) {
         // Another replica stopping hands its deployments over: take them now rather than at the next pass.
         notifications.listen(QueueStore.QUEUE_CHANNEL, signal -> {
@@ -149,10 +157,15 @@ public class Dispatcher implements Tracker.FinishListener {
         }
     }
 
+    /**
+     * Each provider's limit for this claim pass; none is claimed for a provider whose breaker just opened here,
+     * so its deployments stay queued and leave the capacity to the others (see {@link ProviderOutages}).
+     */
     private Map<String, Integer> providerLimits() {
         Map<String, Integer> limits = new LinkedHashMap<>();
         for (String provider : ProviderRegistry.KNOWN) {
-            limits.put(provider, config.providers().named(provider).maxActive().orElse(config.queue().maxActive()));
+            limits.put(provider, outages.paused(provider) ? 0
+                    : config.providers().named(provider).maxActive().orElse(config.queue().maxActive()));
         }
         return limits;
     }

@@ -80,7 +80,7 @@ public class QueueStore {
                 update deployment d
                 set status = 'STARTING', lease_owner = $4, lease_epoch = d.lease_epoch + 1,
                     lease_expires_at = now() + $5 * interval '1 millisecond', attempts = d.attempts + 1,
-                    started_at = now(), updated_at = now()
+                    started_at = now(), updated_at = now(), status_reason = null
                 from picked, project p
                 where d.id = picked.id and p.id = d.project_id and d.status = 'QUEUED'
                 returning %2$s, pg_notify('%3$s', d.id || ':' || d.log_seq || ':STARTING:1')
@@ -191,6 +191,23 @@ public class QueueStore {
                 dropped.markerSeq(), dropped.marker()));
         return pool.preparedQuery(sql).execute(args).map(rows -> rows.size() == 0 ? new Advanced(false, -1)
                 : new Advanced(true, rows.iterator().next().getLong("log_seq")));
+    }
+
+    /**
+     * Puts a claimed deployment that has not reached its provider back in the queue, as if it had never been
+     * claimed (the attempt is not counted, {@code started_at} is cleared), with {@code reason} saying why it
+     * waits. Fenced like every write: nothing changes unless the row still has this epoch, is {@code STARTING}
+     * and has no provider id. Answers whether it was put back.
+     */
+    public Uni<Boolean> release(long id, long epoch, String reason) {
+        return pool.preparedQuery("""
+                update deployment
+                set status = 'QUEUED', status_reason = $3, lease_owner = null, lease_expires_at = null,
+                    lease_epoch = lease_epoch + 1, attempts = greatest(attempts - 1, 0), started_at = null,
+                    updated_at = now()
+                where id = $1 and lease_epoch = $2 and status = 'STARTING' and provider_deployment_id is null
+                returning pg_notify('%s', id || ':' || log_seq || ':QUEUED:1')""".formatted(EVENTS_CHANNEL))
+                .execute(Tuple.of(id, epoch, reason)).map(rows -> rows.rowCount() > 0);
     }
 
     /** Extends the leases this replica still holds; answers the ids whose lease held. */

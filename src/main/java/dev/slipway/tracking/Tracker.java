@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -16,6 +16,7 @@ import dev.slipway.platform.SlipwayConfig;
 import dev.slipway.provider.DeploymentProvider;
 import dev.slipway.provider.DeploymentProvider.LogLine;
 import dev.slipway.provider.ProviderException;
+import dev.slipway.provider.ProviderOutages;
 import dev.slipway.provider.ProviderRegistry;
 import dev.slipway.queue.Claim;
 import dev.slipway.queue.QueueStore;
@@ -41,11 +42,13 @@ public class Tracker {
     private final FinishListener finished;
     private final DeploymentSecrets secrets;
     private final EnvPushes envPushes;
+    private final ProviderOutages outages;
     private final Map<Long, Tracked> tracked = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
     public Tracker(QueueStore store, ProviderRegistry providers, SlipwayConfig config, Replica replica, Vertx vertx,
-            FinishListener finished, DeploymentSecrets secrets, EnvPushes envPushes) {
+            FinishListener finished, DeploymentSecrets secrets, EnvPushes envPushes, ProviderOutages outages) {
+        this.outages = outages;
         this.secrets = secrets;
         this.envPushes = envPushes;
         this.store = store;
@@ -56,9 +59,13 @@ public class Tracker {
         this.finished = finished;
     }
 
-    /** Told when a tracked deployment reaches a terminal state, so capacity can be reused. */
+    /** Told when a tracked deployment frees its place of the limits, so capacity can be reused. */
     public interface FinishListener {
+        /** It reached a terminal state. */
         void finished(Claim claim, DeploymentStatus status);
+
+        /** It went back to the queue without reaching its provider (see {@link QueueStore#release}). */
+        void released(Claim claim);
     }
 
     /** Starts following a freshly claimed or taken-over deployment. */
@@ -127,7 +134,9 @@ public class Tracker {
         private boolean providerIdStored = true;
         private String cursor;
         private long logSeq;
-        private Duration backoff;
+        private final PollBackoff backoff;
+        /** Whether this replica has asked the provider to start it: from then on a start may have gone through. */
+        private boolean triggerAttempted;
         private volatile boolean stopped;
         private long timer = -1;
         /** Loaded before the first step; until then only token shapes are known. */
@@ -137,12 +146,14 @@ public class Tracker {
         Tracked(Claim claim, boolean takenOver) {
             this.claim = claim;
             this.takenOver = takenOver;
+            // A deployment taken over may have been triggered by the process that lost it.
+            this.triggerAttempted = takenOver;
             this.provider = providers.require(claim.provider());
             this.status = claim.status();
             this.providerId = claim.providerDeploymentId();
             this.cursor = claim.logCursor();
             this.logSeq = claim.logSeq();
-            this.backoff = config.tracking().pollInitial();
+            this.backoff = new PollBackoff(config.tracking().pollInitial(), config.tracking().pollMax());
         }
 
         void stop() {
@@ -184,13 +195,54 @@ public class Tracker {
                 work = finish(DeploymentStatus.FAILED, "abandoned after " + (claim.attempts() - 1)
                         + " takeovers: the process following it stopped each time; check the replicas' logs", null);
             } else {
-                work = inPlay == null ? loadSecrets().chain(this::work) : work();
+                work = (inPlay == null ? loadSecrets() : Uni.createFrom().voidItem()).chain(this::work);
             }
             work.subscribe().with(this::next, this::failed);
         }
 
         private Uni<Duration> work() {
+            if (timedOut()) {
+                return timeOut();
+            }
             return providerId == null ? start() : poll();
+        }
+
+        /** The timeout counts from the start (leaving the queue), whether or not the trigger went through. */
+        private boolean timedOut() {
+            return claim.startedAt() != null
+                    && claim.startedAt().plus(config.deployment().timeout()).isBefore(Instant.now());
+        }
+
+        /**
+         * Ends a deployment that ran out of time as {@code TIMED_OUT}, after cancelling it at the provider; one whose
+         * trigger never answered is looked for by its tag where the provider has one. A cancel that fails does not
+         * keep it running here: its reason says to cancel it at the provider.
+         */
+        private Uni<Duration> timeOut() {
+            String limit = "did not finish within " + readable(config.deployment().timeout())
+                    + " (SLIPWAY_DEPLOYMENT_TIMEOUT)";
+            String name = provider.name();
+            String check = "check " + name + " for a deployment started after " + claim.startedAt();
+            Uni<String> reason;
+            if (providerId != null) {
+                reason = cancelAt(providerId, limit);
+            } else if (triggerAttempted && provider.canFindByTag()) {
+                reason = provider.findByTag(ref())
+                        .onFailure().recoverWithItem(Optional.<String>empty())
+                        .chain(found -> found.map(pid -> cancelAt(pid, limit)).orElseGet(() -> Uni.createFrom()
+                                .item(limit + "; " + name + " did not confirm that it started it; " + check)));
+            } else if (triggerAttempted) {
+                reason = Uni.createFrom().item(limit + "; " + name + " did not confirm that it started it; " + check);
+            } else {
+                reason = Uni.createFrom().item(limit + "; it was never sent to " + name);
+            }
+            return reason.chain(r -> finish(DeploymentStatus.TIMED_OUT, r, null));
+        }
+
+        private Uni<String> cancelAt(String pid, String limit) {
+            return provider.cancel(refFor(pid)).map(x -> limit + "; cancelled at " + provider.name())
+                    .onFailure().recoverWithItem(e -> limit + "; cancelling it at " + provider.name() + " failed ("
+                            + e.getMessage() + "), so cancel it there");
         }
 
         /** Once per deployment and replica: a taken-over deployment needs its redactor too. */
@@ -206,6 +258,10 @@ public class Tracker {
                 return finish(DeploymentStatus.FAILED, "Slipway lost track of this deployment while starting it at "
                         + provider.name() + "; check " + provider.name() + " for a deployment started around "
                         + claim.startedAt() + " before redeploying", null);
+            }
+            if (outages.paused(provider.name()) && (!triggerAttempted || provider.canFindByTag())) {
+                // Nothing was sent, or a later start finds what was by its tag: wait in the queue, not in a slot.
+                return release();
             }
             Uni<String> id = takenOver
                     ? provider.findByTag(ref()).chain(found -> found.map(f -> {
@@ -234,6 +290,20 @@ public class Tracker {
                     }));
         }
 
+        private Uni<Duration> release() {
+            String reason = "waiting for " + provider.name() + ": its API failed repeatedly, so Slipway pauses calls "
+                    + "to it for a while (circuit open)";
+            return store.release(claim.id(), claim.epoch(), reason).map(released -> {
+                stop();
+                if (released) {
+                    Log.infof("deployment %s on %s: back in the queue while %s is unavailable", claim.publicId(),
+                            provider.name(), provider.name());
+                    finished.released(claim);
+                }
+                return Duration.ZERO;
+            });
+        }
+
         private Uni<String> triggered() {
             return trigger().invoke(pid -> Log.infof("deployment %s on %s: triggered as %s", claim.publicId(),
                     provider.name(), pid));
@@ -256,17 +326,13 @@ public class Tracker {
             DeploymentProvider.Trigger t = new DeploymentProvider.Trigger(claim.id(), claim.publicId(),
                     claim.project(), claim.target(), claim.repositoryUrl(), claim.repositoryBranch(), claim.ref(),
                     claim.environment(), inPlay.env(), inPlay.credential());
-            return envPushes.pushIfChanged(claim, provider, t).chain(() -> provider.trigger(t));
+            return envPushes.pushIfChanged(claim, provider, t).chain(() -> {
+                triggerAttempted = true;
+                return provider.trigger(t);
+            });
         }
 
         private Uni<Duration> poll() {
-            if (claim.startedAt() != null
-                    && claim.startedAt().plus(config.deployment().timeout()).isBefore(Instant.now())) {
-                return provider.cancel(ref()).onFailure().recoverWithNull()
-                        .chain(() -> finish(DeploymentStatus.TIMED_OUT, "did not finish within "
-                                + readable(config.deployment().timeout())
-                                + " (SLIPWAY_DEPLOYMENT_TIMEOUT); cancelled at " + provider.name(), null));
-            }
             return provider.observe(ref(), cursor).chain(seen -> {
                 DeploymentProvider.Status s = seen.status();
                 DeploymentProvider.LogChunk chunk = seen.logs();
@@ -364,11 +430,7 @@ public class Tracker {
             if (provider.pollInterval().isPresent()) {
                 return provider.pollInterval().get();
             }
-            Duration max = config.tracking().pollMax();
-            backoff = progressed ? config.tracking().pollInitial() : min(backoff.multipliedBy(2), max);
-            long ms = backoff.toMillis();
-            // Full jitter over the upper half keeps many deployments from polling in lockstep.
-            return Duration.ofMillis(ms / 2 + ThreadLocalRandom.current().nextLong(ms / 2 + 1));
+            return backoff.next(progressed);
         }
 
         /**
@@ -417,10 +479,6 @@ public class Tracker {
     /** A timeout as a person reads it: "60 minutes", "90 seconds". */
     static String readable(Duration d) {
         return d.toSeconds() % 60 == 0 && d.toMinutes() > 0 ? d.toMinutes() + " minutes" : d.toSeconds() + " seconds";
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** This replica's lease owner id, as the heartbeat needs it. */

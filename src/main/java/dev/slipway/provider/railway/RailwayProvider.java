@@ -125,6 +125,11 @@ public class RailwayProvider implements DeploymentProvider {
     }
 
     @Override
+    public Optional<Class<?>> circuitBreakerGuard() {
+        return Optional.of(RailwayGuard.class);
+    }
+
+    @Override
     public boolean pushesEnv() {
         return true;
     }

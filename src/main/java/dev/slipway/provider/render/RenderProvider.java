@@ -85,6 +85,11 @@ public class RenderProvider implements DeploymentProvider {
     }
 
     @Override
+    public Optional<Class<?>> circuitBreakerGuard() {
+        return Optional.of(RenderGuard.class);
+    }
+
+    @Override
     public boolean pushesEnv() {
         return true;
     }

@@ -85,6 +85,11 @@ public class VercelProvider implements DeploymentProvider {
     }
 
     @Override
+    public Optional<Class<?>> circuitBreakerGuard() {
+        return Optional.of(VercelGuard.class);
+    }
+
+    @Override
     public boolean canFindByTag() {
         return true;
     }

@@ -34,6 +34,8 @@ import io.vertx.core.json.JsonObject;
  * {@code upsert=true} and a name Vercel reserves ({@link #RESERVED}) are refused with 400.
  * Only {@link #TOKEN} is accepted. Tests read what the fake received at {@code GET /_fake/requests} (the token
  * itself is never recorded) and switch a total outage on and off with {@code POST /_fake/down?on=true|false}.
+ * {@code POST /_fake/stall?on=true} holds every answer until {@code on=false}, which answers the held requests
+ * that are still open with 503 (a hanging API that then fails).
  */
 public class FakeVercel implements QuarkusTestResourceLifecycleManager {
 
@@ -47,6 +49,8 @@ public class FakeVercel implements QuarkusTestResourceLifecycleManager {
     private final Map<String, AtomicInteger> creates = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final AtomicBoolean down = new AtomicBoolean();
+    private final AtomicBoolean stall = new AtomicBoolean();
+    private final List<HttpServerRequest> stalled = new CopyOnWriteArrayList<>();
     private final Map<String, Map<String, JsonObject>> env = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> envPosts = new ConcurrentHashMap<>();
 
@@ -81,7 +85,9 @@ public class FakeVercel implements QuarkusTestResourceLifecycleManager {
         requests.add(new JsonObject().put("method", r.method().name()).put("path", path)
                 .put("query", r.query() == null ? "" : r.query()).put("at", System.currentTimeMillis())
                 .put("project", project(r, json)).put("tokenAccepted", good).put("body", json));
-        if (down.get()) {
+        if (stall.get()) {
+            stalled.add(r);
+        } else if (down.get()) {
             r.response().setStatusCode(503).end("<html>Service Unavailable</html>");
         } else if (!good) {
             error(r, 401, "forbidden", "Not authorized");
@@ -105,6 +111,17 @@ public class FakeVercel implements QuarkusTestResourceLifecycleManager {
     private void control(HttpServerRequest r) {
         if (r.path().equals("/_fake/down")) {
             down.set(Boolean.parseBoolean(r.getParam("on")));
+            r.response().setStatusCode(204).end();
+        } else if (r.path().equals("/_fake/stall")) {
+            stall.set(Boolean.parseBoolean(r.getParam("on")));
+            if (!stall.get()) {
+                stalled.removeIf(held -> {
+                    if (!held.response().ended() && !held.response().closed()) {
+                        held.response().setStatusCode(503).end("<html>Service Unavailable</html>");
+                    }
+                    return true;
+                });
+            }
             r.response().setStatusCode(204).end();
         } else if (r.path().equals("/_fake/finish")) {
             deployments.values().stream().filter(d -> d.getString("name").equals(r.getParam("project")))

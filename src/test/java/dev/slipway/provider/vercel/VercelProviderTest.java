@@ -201,33 +201,65 @@ class VercelProviderTest {
         RestAssured.given().get("/api/v1/providers").then().statusCode(401);
     }
 
+    /**
+     * More Vercel deployments than the global limit (10 in tests) take every place during an outage: once the
+     * breaker opens they go back to the queue instead of holding those places, so a simulator deployment queued
+     * after them still runs; none fails, and after the outage each is created once.
+     */
     @Test
     void anOutageOpensTheBreakerDeploymentsWaitAndOtherProvidersGoOn() {
         fakeDown(true);
         try {
-            String vercelProject = uniqueName("happy");
-            String id = deploy(project(vercelProject, credential(null), null), Map.of());
+            String credential = credential(null);
+            int maxActive = ConfigProvider.getConfig().getValue("slipway.queue.max-active", Integer.class);
+            // Simulator blockers hold every place while the Vercel deployments queue up behind them, so that when
+            // they are cancelled Vercel's deployments, the oldest queued, take every place.
+            List<String> blockers = new java.util.ArrayList<>();
+            for (int i = 0; i < maxActive; i++) {
+                blockers.add(deploy(simulatorProject(Map.of("buildSeconds", 600, "logLines", 1)), Map.of()));
+            }
+            await().atMost(FINISH).until(() -> blockers.stream().noneMatch(id -> "QUEUED".equals(
+                    get(id).getString("status"))));
+            Map<String, String> waiting = new java.util.LinkedHashMap<>();
+            for (int i = 0; i <= maxActive; i++) {
+                String vercelProject = uniqueName("happy");
+                waiting.put(deploy(project(vercelProject, credential, null), Map.of()), vercelProject);
+            }
+            // Vercel hangs first, so every place is taken by a Vercel deployment before the breaker can open.
+            fakeStall(true);
+            blockers.forEach(id -> admin().post("/api/v1/deployments/" + id + "/cancel").then().statusCode(200));
+            await().atMost(FINISH).until(() -> waiting.keySet().stream().filter(id -> "STARTING".equals(
+                    get(id).getString("status"))).count() == maxActive);
             await().atMost(FINISH).until(() -> breakers.currentState(VercelGuard.BREAKER) == CircuitBreakerState.OPEN);
+            fakeStall(false);
             JsonPath providers = admin().get("/api/v1/providers").then().statusCode(200).extract().jsonPath();
             assertThat(providers.getString("find { it.name == 'vercel' }.circuit")).isEqualTo("OPEN");
             assertThat(providers.getString("find { it.name == 'vercel' }.lastError")).isNotBlank();
-            // The waiting deployment is still counted, whether it is claimed yet or not.
-            assertThat(providers.getInt("find { it.name == 'vercel' }.active")
-                    + providers.getInt("find { it.name == 'vercel' }.queued")).isGreaterThanOrEqualTo(1);
             RestAssured.given().get("/q/metrics").then().statusCode(200)
                     .body(containsString("slipway_provider_circuit_state{provider=\"vercel\"} 2.0"));
             // A provider's outage is not Slipway's: readiness stays up and only reports the breaker.
             RestAssured.given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
                     .body("checks.find { it.name == 'provider circuits' }.data.vercel", equalTo("OPEN"));
 
+            // While the breaker is open the waiting deployments leave their places to other providers.
+            await().atMost(FINISH).until(() -> waiting.keySet().stream().allMatch(id -> "QUEUED".equals(
+                    get(id).getString("status"))));
+            assertThat(get(waiting.keySet().iterator().next()).getString("statusReason"))
+                    .startsWith("waiting for vercel");
             String simulated = deploy(simulatorProject(Map.of("buildSeconds", 0)), Map.of());
             await().atMost(Duration.ofSeconds(10)).until(() -> "READY".equals(get(simulated).getString("status")));
-            assertThat(get(id).getString("status")).isIn("QUEUED", "STARTING");
+            assertThat(waiting.keySet()).allSatisfy(id -> assertThat(get(id).getString("status"))
+                    .isIn("QUEUED", "STARTING"));
 
             fakeDown(false);
-            assertThat(awaitEnd(id).getString("status")).isEqualTo("READY");
-            assertThat(requests(vercelProject, "POST", "/v13/deployments")).hasSize(1);
+            waiting.forEach((id, vercelProject) -> {
+                JsonPath end = awaitEnd(id);
+                assertThat(end.getString("status")).isEqualTo("READY");
+                assertThat(end.getInt("attempts")).isEqualTo(1);
+                assertThat(requests(vercelProject, "POST", "/v13/deployments")).hasSize(1);
+            });
         } finally {
+            fakeStall(false);
             fakeDown(false);
         }
     }
@@ -274,6 +306,10 @@ class VercelProviderTest {
 
     private static void fakeDown(boolean on) {
         RestAssured.given().post(fake() + "/_fake/down?on=" + on).then().statusCode(204);
+    }
+
+    private static void fakeStall(boolean on) {
+        RestAssured.given().post(fake() + "/_fake/stall?on=" + on).then().statusCode(204);
     }
 
     private static String fake() {
