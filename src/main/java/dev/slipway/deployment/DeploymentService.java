@@ -128,13 +128,17 @@ public class DeploymentService {
     }
 
     private Uni<Created> replay(Long owner, String key, String hash, String projectName) {
-        return pool.preparedQuery("select * from deployment where idempotency_owner = $1 and idempotency_key = $2")
-                .execute(Tuple.of(owner, key)).chain(rows -> {
+        // The window is judged by the database clock, which also wrote created_at: replicas' clocks may differ.
+        return pool.preparedQuery("""
+                select *, created_at < now() - $3 * interval '1 millisecond' as expired
+                from deployment where idempotency_owner = $1 and idempotency_key = $2""")
+                .execute(Tuple.of(owner, key, IDEMPOTENCY_WINDOW.toMillis())).chain(rows -> {
                     if (rows.size() == 0) {
                         return Uni.createFrom().nullItem();
                     }
-                    Deployment existing = read(rows.iterator().next());
-                    if (existing.createdAt.isBefore(Instant.now().minus(IDEMPOTENCY_WINDOW))) {
+                    Row row = rows.iterator().next();
+                    Deployment existing = read(row);
+                    if (row.getBoolean("expired")) {
                         // Expired: the key is free again.
                         return pool.preparedQuery("update deployment set idempotency_key = null where id = $1")
                                 .execute(Tuple.of(existing.id)).replaceWith((Created) null);

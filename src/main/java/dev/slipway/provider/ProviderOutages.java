@@ -5,6 +5,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.Config;
@@ -33,7 +34,19 @@ public class ProviderOutages {
 
     private final Map<String, Long> pausedUntil = new ConcurrentHashMap<>();
 
+    private final ProviderRegistry registry;
+    private final CircuitBreakerMaintenance breakers;
+    private final Config config;
+
     public ProviderOutages(ProviderRegistry registry, CircuitBreakerMaintenance breakers, Config config) {
+        this.registry = registry;
+        this.breakers = breakers;
+        this.config = config;
+    }
+
+    /** Listens to every provider's breaker from the start, so an outage pauses claims from its first moment. */
+    @PostConstruct
+    void watch() {
         for (String name : ProviderRegistry.KNOWN) {
             registry.adapter(name).ifPresent(adapter -> adapter.circuitBreaker().ifPresent(breaker -> {
                 Duration delay = adapter.circuitBreakerGuard().map(guard -> delay(config, guard))

@@ -3,14 +3,15 @@ package dev.slipway.queue;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
 
 import dev.slipway.deployment.DeploymentStatus;
 import dev.slipway.platform.PgNotifications;
@@ -24,6 +25,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
 
 /**
  * Starts queued deployments while capacity allows. Woken by a message on {@code deployment-requests}, by a
@@ -40,8 +42,10 @@ public class Dispatcher implements Tracker.FinishListener {
     private final MeterRegistry metrics;
     private final PgNotifications notifications;
     private final ProviderOutages outages;
-    private final AtomicBoolean pumping = new AtomicBoolean();
-    private final AtomicBoolean again = new AtomicBoolean();
+    /** Waiters for the claim pass that starts next; null while nobody waits. Guarded by {@code this}. */
+    private CompletableFuture<Void> nextPass;
+    /** Whether a claim pass is running. Guarded by {@code this}. */
+    private boolean passRunning;
     private volatile boolean stopping;
 
     public Dispatcher(QueueStore store, Tracker tracker, SlipwayConfig config, Replica replica,
@@ -55,58 +59,123 @@ public class Dispatcher implements Tracker.FinishListener {
         this.metrics = metrics;
     }
 
-    /** A deployment was queued somewhere: see whether it (or anything more urgent) can start. */
+    /**
+     * A deployment was queued in this process: see whether it (or anything more urgent) can start. Nothing
+     * waits for the claim here (an in-process message is not acknowledged to anyone), so a burst of requests
+     * folds into a few claim passes.
+     */
     @Incoming("deployment-requests")
     public Uni<Void> onRequest(DeploymentRequest request) {
         Log.debugf("deployment d-%d queued with priority %d", request.deploymentId(), request.priority());
-        return pump();
-    }
-
-    /** The same, when requests travel over RabbitMQ; acknowledged once the claim pass has committed. */
-    @Incoming("deployment-requests-broker")
-    public Uni<Void> onBrokerRequest(io.vertx.core.json.JsonObject request) {
-        Log.debugf("deployment d-%s queued (via the broker)", request.getValue("deploymentId"));
-        return pump();
+        wake();
+        return Uni.createFrom().voidItem();
     }
 
     /**
-     * Claims as many queued deployments as the limits allow. Calls that arrive while a claim is running are
-     * folded into one more round, so a burst of requests costs a few claims, not one each.
+     * The same, when requests travel over RabbitMQ. The message is acknowledged only once a claim pass that
+     * started after it arrived has committed, so a replica that dies before then leaves it to the broker to
+     * redeliver; a failed pass or a stopping replica nacks it (requeued, see application.properties). The
+     * acknowledgement is sent from the pass rather than by returning the pass: the connector hands this method
+     * one message at a time until the returned Uni completes, which would cost one claim pass per message.
+     */
+    @Incoming("deployment-requests-broker")
+    public Uni<Void> onBrokerRequest(Message<JsonObject> message) {
+        Log.debugf("deployment d-%s queued (via the broker)", message.getPayload().getValue("deploymentId"));
+        pump().subscribe().with(x -> message.ack(), message::nack);
+        return Uni.createFrom().voidItem();
+    }
+
+    /**
+     * Claims as many queued deployments as the limits allow. Completes once a claim pass that started after
+     * this call has committed, and fails with that pass, or at once while this replica stops. Calls that arrive
+     * while a pass is running all wait for the next one, so a burst of requests costs a few passes, not one
+     * each.
      */
     public Uni<Void> pump() {
-        if (stopping) {
-            return Uni.createFrom().voidItem();
+        return Uni.createFrom().emitter(emitter -> join().whenComplete((x, failure) -> {
+            if (failure == null) {
+                emitter.complete(null);
+            } else {
+                emitter.fail(failure);
+            }
+        }));
+    }
+
+    /** {@link #pump()} for callers that need no answer; a failed pass is logged where it fails. */
+    private void wake() {
+        pump().subscribe().with(x -> { }, e -> { });
+    }
+
+    private CompletableFuture<Void> join() {
+        CompletableFuture<Void> pass;
+        boolean start;
+        synchronized (this) {
+            if (stopping) {
+                return CompletableFuture.failedFuture(stoppingFailure());
+            }
+            if (nextPass == null) {
+                nextPass = new CompletableFuture<>();
+            }
+            pass = nextPass;
+            start = !passRunning;
+            if (start) {
+                passRunning = true;
+                nextPass = null;
+            }
         }
-        if (!pumping.compareAndSet(false, true)) {
-            again.set(true);
-            return Uni.createFrom().voidItem();
+        if (start) {
+            run(pass);
         }
-        return store.claim(replica.id(), config.queue().maxActive(), providerLimits(), config.queue().lease())
+        return pass;
+    }
+
+    private void run(CompletableFuture<Void> pass) {
+        store.claim(replica.id(), config.queue().maxActive(), providerLimits(), config.queue().lease())
                 .invoke(claims -> claims.forEach(c -> {
                     Log.infof("deployment %s on %s: claimed (attempt %d)", c.publicId(), c.provider(), c.attempts());
                     tracker.follow(c, false);
                 }))
-                .onFailure().invoke(e -> Log.warnf("Claiming queued deployments failed: %s", e.getMessage()))
-                .onFailure().recoverWithNull()
-                .eventually(() -> {
-                    pumping.set(false);
-                    if (again.getAndSet(false)) {
-                        pump().subscribe().with(x -> { });
-                    }
-                })
-                .replaceWithVoid();
+                .subscribe().with(claims -> ended(pass, null), failure -> {
+                    Log.warnf("Claiming queued deployments failed: %s", failure.getMessage());
+                    ended(pass, failure);
+                });
+    }
+
+    /** Answers the pass's waiters and starts the next pass when someone waits for one. */
+    private void ended(CompletableFuture<Void> pass, Throwable failure) {
+        CompletableFuture<Void> following;
+        boolean stopped;
+        synchronized (this) {
+            stopped = stopping;
+            following = stopped ? null : nextPass;
+            nextPass = null;
+            passRunning = following != null;
+        }
+        // A pass that ends while the replica stops has its claims handed back, so nobody counts on it as done.
+        if (failure != null || stopped) {
+            pass.completeExceptionally(failure != null ? failure : stoppingFailure());
+        } else {
+            pass.complete(null);
+        }
+        if (following != null) {
+            run(following);
+        }
+    }
+
+    private static IllegalStateException stoppingFailure() {
+        return new IllegalStateException("this replica is stopping; another one claims the deployment");
     }
 
     @Override
     public void finished(Claim claim, DeploymentStatus status) {
         metrics.counter("slipway_deployments_finished", "provider", claim.provider(), "status", status.name())
                 .increment();
-        pump().subscribe().with(x -> { });
+        wake();
     }
 
     @Override
     public void released(Claim claim) {
-        pump().subscribe().with(x -> { });
+        wake();
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -130,7 +199,8 @@ public class Dispatcher implements Tracker.FinishListener {
                 .invoke(kept -> tracker.keepOnly(held, kept))
                 .chain(() -> store.takeOverExpired(replica.id(), config.queue().lease(), 100))
                 .invoke(this::resume)
-                .chain(this::pump)
+                // A failed claim is logged where it fails; here it must not read as a failed recovery.
+                .chain(() -> pump().onFailure().recoverWithNull())
                 .onFailure().invoke(e -> Log.warnf("Queue recovery pass failed: %s", e.getMessage()))
                 .onFailure().recoverWithNull();
     }
@@ -145,7 +215,15 @@ public class Dispatcher implements Tracker.FinishListener {
 
     /** Stops claiming and hands every lease back so another replica resumes those deployments at once. */
     void onStop(@Observes @Priority(10) ShutdownEvent event) {
-        stopping = true;
+        CompletableFuture<Void> waiting;
+        synchronized (this) {
+            stopping = true;
+            waiting = nextPass;
+            nextPass = null;
+        }
+        if (waiting != null) {
+            waiting.completeExceptionally(stoppingFailure());
+        }
         tracker.stopAll();
         try {
             Integer handed = store.handBack(replica.id()).await().atMost(java.time.Duration.ofSeconds(5));

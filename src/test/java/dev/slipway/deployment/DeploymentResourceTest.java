@@ -48,6 +48,9 @@ class DeploymentResourceTest {
     private static final Duration FINISH = Duration.ofSeconds(20);
     private static final Set<String> ACTIVE = Set.of("STARTING", "BUILDING", "DEPLOYING");
 
+    @jakarta.inject.Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
     @Test
     void createAnswersAcceptedWithLocationAndTheQueuedDeployment() {
         String project = simulatorProject(Map.of("buildSeconds", 0));
@@ -209,6 +212,35 @@ class DeploymentResourceTest {
 
         admin().get("/api/v1/deployments?project=" + project).then().statusCode(200).body("total", equalTo(2));
         awaitStatus(other, "READY");
+    }
+
+    @Test
+    void anIdempotencyKeyOlderThan24HoursCreatesANewDeployment() {
+        String project = simulatorProject(Map.of("buildSeconds", 0));
+        String idempotencyKey = "nightly-" + uniqueName("k");
+        Map<String, Object> body = Map.of("project", project);
+        String first = admin().header("Idempotency-Key", idempotencyKey).body(body).post("/api/v1/deployments")
+                .then().statusCode(202).extract().path("id");
+
+        // Aged by the database clock, which judges the window: just inside it, the key still answers the first.
+        age(first, 24 * 60 - 1);
+        admin().header("Idempotency-Key", idempotencyKey).body(body).post("/api/v1/deployments")
+                .then().statusCode(202).header("Idempotent-Replayed", "true").body("id", equalTo(first));
+
+        age(first, 24 * 60 + 1);
+        String second = admin().header("Idempotency-Key", idempotencyKey).body(body).post("/api/v1/deployments")
+                .then().statusCode(202).header("Idempotent-Replayed", nullValue()).extract().path("id");
+        assertThat(second).isNotEqualTo(first);
+        // The key now belongs to the new deployment, for its own 24 hours.
+        admin().header("Idempotency-Key", idempotencyKey).body(body).post("/api/v1/deployments")
+                .then().statusCode(202).header("Idempotent-Replayed", "true").body("id", equalTo(second));
+        admin().get("/api/v1/deployments?project=" + project).then().statusCode(200).body("total", equalTo(2));
+    }
+
+    private void age(String publicId, int minutes) {
+        pool.preparedQuery("update deployment set created_at = now() - $2 * interval '1 minute' where id = $1")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(Long.parseLong(publicId.substring(2)), minutes))
+                .await().atMost(Duration.ofSeconds(5));
     }
 
     @Test

@@ -57,7 +57,8 @@ class RestartIT {
             running = second.admin().body(Map.of("project", "slow-app")).post("/api/v1/deployments")
                     .then().statusCode(202).extract().path("id");
             await().atMost(Duration.ofSeconds(20)).until(() -> seqs(second, running).size() >= 3);
-            second.stop();
+            assertThat(second.stop()).as("exits within 10 s of SIGTERM while holding a lease")
+                    .isLessThan(Duration.ofSeconds(10));
             assertThat(second.output()).contains("Handed 1 deployment lease(s) back");
         }
 
