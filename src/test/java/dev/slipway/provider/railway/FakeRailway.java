@@ -33,6 +33,8 @@ import io.vertx.core.json.JsonObject;
  * <li>{@code flaky}: the first deploy creates the deployment but answers "Problem processing request", and the
  * next two deployment lists answer 503; then like {@code happy};</li>
  * <li>{@code limited}: the first deploy answers a RATE_LIMITED error and creates nothing;</li>
+ * <li>{@code lostid}: the first deploy creates the deployment but its answer has no id, and the deployment is left
+ * out of the first {@link #LAGGING_LISTS} deployment lists; then like {@code happy};</li>
  * <li>{@code garbled}: every status answer is an HTML page; {@code hiccup}: the first two are;</li>
  * <li>{@code badvars}: the variable upsert answers a validation error that quotes the first value.</li>
  * </ul>
@@ -43,6 +45,8 @@ import io.vertx.core.json.JsonObject;
 public class FakeRailway implements QuarkusTestResourceLifecycleManager {
 
     static final String TOKEN = "railway_fake_account_token_0042";
+    /** How many deployment lists a {@code lostid} deployment is left out of. */
+    static final int LAGGING_LISTS = 2;
 
     private Vertx vertx;
     private final List<JsonObject> requests = new CopyOnWriteArrayList<>();
@@ -150,6 +154,11 @@ public class FakeRailway implements QuarkusTestResourceLifecycleManager {
             errors(r, "Problem processing request", "INTERNAL_SERVER_ERROR");
             return;
         }
+        if (scenario(service).equals("lostid") && n == 1) {
+            deployments.get(id).put("unlisted", LAGGING_LISTS);
+            data(r, new JsonObject().putNull("serviceInstanceDeployV2"));
+            return;
+        }
         data(r, new JsonObject().put("serviceInstanceDeployV2", id));
     }
 
@@ -162,10 +171,18 @@ public class FakeRailway implements QuarkusTestResourceLifecycleManager {
         JsonArray edges = new JsonArray();
         deployments.values().stream().filter(d -> d.getString("service").equals(service)
                 && d.getString("environment").equals(input.getString("environmentId")))
+                .filter(FakeRailway::listedNow)
                 .sorted(Comparator.comparing((JsonObject d) -> d.getString("createdAt")).reversed())
                 .forEach(d -> edges.add(new JsonObject().put("node", new JsonObject().put("id", d.getString("id"))
                         .put("status", "BUILDING").put("createdAt", d.getString("createdAt")))));
         data(r, new JsonObject().put("deployments", new JsonObject().put("edges", edges)));
+    }
+
+    /** Whether a list shows the deployment yet: a lagging one is left out of the first few. */
+    private static boolean listedNow(JsonObject d) {
+        int unlisted = d.getInteger("unlisted", 0);
+        d.put("unlisted", unlisted - 1);
+        return unlisted <= 0;
     }
 
     private void status(HttpServerRequest r, String id) {

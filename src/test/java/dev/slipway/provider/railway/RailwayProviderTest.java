@@ -172,6 +172,20 @@ class RailwayProviderTest {
     }
 
     @Test
+    void anAcceptedDeployWhoseIdWasLostIsLookedForUntilListedAndNeverSentAgain() {
+        String service = uniqueName("lostid");
+        String id = deploy(project(service, credential()), Map.of());
+
+        JsonPath done = awaitEnd(id);
+        assertThat(done.getString("status")).isEqualTo("READY");
+        // Lists that left the accepted deployment out were followed by more lists, never by another deploy.
+        assertThat(requests(service, "deploy")).hasSize(1);
+        assertThat(requests(service, "list")).hasSizeGreaterThan(FakeRailway.LAGGING_LISTS);
+        assertThat(requests(service, "status")).isNotEmpty().allSatisfy(r -> assertThat(variables(r))
+                .containsEntry("id", done.getString("providerDeploymentId")));
+    }
+
+    @Test
     void aRateLimitErrorWaitsBeforeTheNextCall() {
         String service = uniqueName("limited");
         String id = deploy(project(service, credential()), Map.of());
