@@ -22,6 +22,7 @@ import io.vertx.core.json.JsonObject;
  * second word picks the behaviour: {@code srv-happy-...} goes queued, build_in_progress, update_in_progress, live;
  * {@code srv-queued-...} answers the trigger with 202 and no body, then the same; {@code srv-lagging-...} too, but
  * leaves the deploy out of the first {@link #LAGGING_LISTS} lists of the service's deploys;
+ * {@code srv-garbledlist-...} answers the trigger with 202 and every list of deploys with a non-JSON page;
  * {@code srv-failed-...} ends build_failed; {@code srv-envflaky-...} answers its first three variable upserts with
  * 503, then like happy;
  * {@code srv-flaky-...} answers its first three triggers 503 without creating anything;
@@ -143,7 +144,8 @@ public class FakeRender implements QuarkusTestResourceLifecycleManager {
             d.put("unlisted", LAGGING_LISTS);
         }
         deploys.put(id, d);
-        if (service.startsWith("srv-queued-") || service.startsWith("srv-lagging-")) {
+        if (service.startsWith("srv-queued-") || service.startsWith("srv-lagging-")
+                || service.startsWith("srv-garbledlist-")) {
             r.response().setStatusCode(202).end();
         } else {
             json(r, 201, view(d, "created"));
@@ -168,6 +170,10 @@ public class FakeRender implements QuarkusTestResourceLifecycleManager {
     }
 
     private void list(HttpServerRequest r, String service) {
+        if (service.startsWith("srv-garbledlist-")) {
+            r.response().setStatusCode(200).putHeader("Content-Type", "application/json").end("<html>oops");
+            return;
+        }
         Instant after = Instant.parse(r.getParam("createdAfter"));
         JsonArray items = new JsonArray();
         deploys.values().stream().filter(d -> d.getString("service").equals(service))
