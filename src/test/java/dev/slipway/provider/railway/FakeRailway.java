@@ -10,6 +10,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -33,6 +34,8 @@ import io.vertx.core.json.JsonObject;
  * <li>{@code flaky}: the first deploy creates the deployment but answers "Problem processing request", and the
  * next two deployment lists answer 503; then like {@code happy};</li>
  * <li>{@code limited}: the first deploy answers a RATE_LIMITED error and creates nothing;</li>
+ * <li>{@code throttled}: the first deploy answers HTTP 429 with {@code Retry-After: 2} and creates nothing;</li>
+ * <li>{@code burst}: the first three deploys answer HTTP 503 and create nothing;</li>
  * <li>{@code lostid}: the first deploy creates the deployment but its answer has no id, and the deployment is left
  * out of the first {@link #LAGGING_LISTS} deployment lists; then like {@code happy};</li>
  * <li>{@code garbled}: every status answer is an HTML page; {@code hiccup}: the first two are;</li>
@@ -40,7 +43,8 @@ import io.vertx.core.json.JsonObject;
  * </ul>
  * Only {@link #TOKEN} is accepted; others get Railway's "Not Authorized". {@code startDate} of the log queries is
  * taken as exclusive, the harder case for a cursor. Tests read what arrived at {@code GET /_fake/requests} (never
- * the token).
+ * the token), {@code GET /_fake/deployments?service=} the ids of the deployments created, and
+ * {@code POST /_fake/down?on=true|false} switches a total outage (HTTP 503 to everything) on and off.
  */
 public class FakeRailway implements QuarkusTestResourceLifecycleManager {
 
@@ -53,6 +57,7 @@ public class FakeRailway implements QuarkusTestResourceLifecycleManager {
     private final Map<String, JsonObject> deployments = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> deploys = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> lists = new ConcurrentHashMap<>();
+    private final AtomicBoolean down = new AtomicBoolean();
 
     @Override
     public Map<String, String> start() {
@@ -74,8 +79,8 @@ public class FakeRailway implements QuarkusTestResourceLifecycleManager {
     }
 
     private void handle(HttpServerRequest r, Buffer body) {
-        if (r.path().equals("/_fake/requests")) {
-            r.response().putHeader("Content-Type", "application/json").end(new JsonArray(requests).encode());
+        if (r.path().startsWith("/_fake/")) {
+            control(r);
             return;
         }
         if (!r.path().equals("/graphql/v2") || !"POST".equals(r.method().name())) {
@@ -90,6 +95,11 @@ public class FakeRailway implements QuarkusTestResourceLifecycleManager {
         boolean good = ("Bearer " + TOKEN).equals(r.getHeader("Authorization"));
         requests.add(new JsonObject().put("op", op).put("service", service).put("query", query)
                 .put("variables", variables).put("tokenAccepted", good).put("at", System.currentTimeMillis()));
+        if (down.get()) {
+            r.response().setStatusCode(503).putHeader("Content-Type", "text/html")
+                    .end("<html><body>503 Service Temporarily Unavailable</body></html>");
+            return;
+        }
         if (!good) {
             errors(r, "Not Authorized", "UNAUTHENTICATED");
             return;
@@ -104,6 +114,20 @@ public class FakeRailway implements QuarkusTestResourceLifecycleManager {
             case "cancel" -> cancel(r, variables.getString("id"));
             case "variables" -> upsert(r, service, variables.getJsonObject("input"));
             default -> errors(r, "Cannot query field on type \"Query\".", "GRAPHQL_VALIDATION_FAILED");
+        }
+    }
+
+    private void control(HttpServerRequest r) {
+        if (r.path().equals("/_fake/down")) {
+            down.set(Boolean.parseBoolean(r.getParam("on")));
+            r.response().setStatusCode(204).end();
+        } else if (r.path().equals("/_fake/deployments")) {
+            JsonArray ids = new JsonArray();
+            deployments.values().stream().filter(d -> d.getString("service").equals(r.getParam("service")))
+                    .forEach(d -> ids.add(d.getString("id")));
+            r.response().putHeader("Content-Type", "application/json").end(ids.encode());
+        } else {
+            r.response().putHeader("Content-Type", "application/json").end(new JsonArray(requests).encode());
         }
     }
 
@@ -144,6 +168,16 @@ public class FakeRailway implements QuarkusTestResourceLifecycleManager {
         int n = deploys.computeIfAbsent(service, k -> new AtomicInteger()).incrementAndGet();
         if (scenario(service).equals("limited") && n == 1) {
             errors(r, "Rate limit exceeded for this token. Try again later.", "RATE_LIMITED");
+            return;
+        }
+        if (scenario(service).equals("throttled") && n == 1) {
+            r.response().setStatusCode(429).putHeader("Retry-After", "2").putHeader("Content-Type",
+                    "application/json").end(new JsonObject().put("errors", new JsonArray()
+                            .add(new JsonObject().put("message", "Too many requests"))).encode());
+            return;
+        }
+        if (scenario(service).equals("burst") && n <= 3) {
+            r.response().setStatusCode(503).end("upstream connect error or disconnect/reset before headers");
             return;
         }
         String id = UUID.randomUUID().toString();
