@@ -20,8 +20,9 @@ public class ProviderException extends RuntimeException {
         return new ProviderException(message, true, cause);
     }
 
+    /** A failure no retry can mend; always a {@link Terminal}, so the fault-tolerance guards can tell it apart. */
     public static ProviderException terminal(String message) {
-        return new ProviderException(message, false, null);
+        return new Terminal(message);
     }
 
     /** A 429 answer: transient, and the provider said how long to wait before the next call. */
@@ -45,6 +46,18 @@ public class ProviderException extends RuntimeException {
     /** How long the provider asked Slipway to wait, when it said so. */
     public Optional<Duration> retryAfter() {
         return Optional.empty();
+    }
+
+    /**
+     * A terminal failure. A class of its own so the guards' {@code @Retry} aborts on it and their
+     * {@code @CircuitBreaker} skips it: a rejected request thrown inside a guarded attempt (an answer that stayed
+     * malformed, a GraphQL error) is neither repeated nor taken for the provider being down.
+     */
+    public static final class Terminal extends ProviderException {
+
+        private Terminal(String message) {
+            super(message, false, null);
+        }
     }
 
     /**

@@ -43,6 +43,11 @@ public final class PollProbe implements AutoCloseable {
         return requested.stream().filter(r -> r == id).count();
     }
 
+    /** How many polls of any deployment were requested since the probe started. */
+    public long total() {
+        return requested.size();
+    }
+
     @Override
     public void close() {
         subscriber.close().await().atMost(Duration.ofSeconds(10));

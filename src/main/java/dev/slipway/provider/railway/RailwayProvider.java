@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -102,6 +103,8 @@ public class RailwayProvider implements DeploymentProvider {
     private final AnswerReader answers;
     /** When this replica first tried to trigger each deployment, until the trigger has an id. */
     private final Map<Long, Instant> firstTry = new ConcurrentHashMap<>();
+    /** Deployments whose deploy Railway accepted but whose id Slipway has not read yet. */
+    private final Set<Long> accepted = ConcurrentHashMap.newKeySet();
 
     public RailwayProvider(RailwayClient client, ObjectMapper json) {
         this.client = client;
@@ -178,7 +181,9 @@ public class RailwayProvider implements DeploymentProvider {
 
     /**
      * Each attempt after the first looks for a deployment of the service created since the first try, so a trigger
-     * repeated after a lost answer takes the deployment Railway already has instead of starting another.
+     * repeated after a lost answer takes the deployment Railway already has instead of starting another. Once Railway
+     * accepted the deploy (an answer with data and no errors, even one whose id could not be read), no later attempt
+     * sends it again: they only look until the deployment shows.
      */
     @Override
     public Uni<String> trigger(Trigger t) {
@@ -195,7 +200,7 @@ public class RailwayProvider implements DeploymentProvider {
         }
         String what = "the deploy of service " + target.serviceId();
         return client.guarded(() -> !repeated.getAndSet(true)
-                ? client.send(what, DEPLOY, variables, t.credential(), QUOTE)
+                ? deploy(t, what, variables)
                 : client.send(what, RECENT_DEPLOYMENTS, recentQuery(target), t.credential(), QUOTE)
                 .chain(list -> {
                     if (client.rejection(list, what, QUOTE).isPresent()) {
@@ -207,7 +212,11 @@ public class RailwayProvider implements DeploymentProvider {
                                 found.get());
                         return Uni.createFrom().item(triggeredAnswer(found.get()));
                     }
-                    return client.send(what, DEPLOY, variables, t.credential(), QUOTE);
+                    if (accepted.contains(t.deploymentId())) {
+                        return Uni.createFrom().<HttpAnswer>failure(ProviderException.transientFailure(
+                                "Railway accepted the deploy but does not list it yet", null));
+                    }
+                    return deploy(t, what, variables);
                 }))
                 .map(answer -> {
                     Triggered triggered = data(answer, what, new TypeReference<Answer<Triggered>>() { },
@@ -216,12 +225,41 @@ public class RailwayProvider implements DeploymentProvider {
                     if (id == null || id.isBlank()) {
                         throw answers.malformed(t.deploymentId(), "a deploy without a deployment id");
                     }
-                    firstTry.remove(t.deploymentId());
+                    forget(t.deploymentId());
                     return id;
                 })
                 // A terminal failure ends the deployment: nothing will try this trigger again.
                 .onFailure(e -> e instanceof ProviderException p && !p.isTransient())
-                .invoke(() -> firstTry.remove(t.deploymentId()));
+                .invoke(() -> forget(t.deploymentId()));
+    }
+
+    /** Sends the deploy mutation and remembers when Railway took it, whether or not its id can be read. */
+    private Uni<HttpAnswer> deploy(Trigger t, String what, Map<String, Object> variables) {
+        return client.send(what, DEPLOY, variables, t.credential(), QUOTE).invoke(answer -> {
+            if (tookIt(answer, what)) {
+                accepted.add(t.deploymentId());
+            }
+        });
+    }
+
+    /**
+     * Whether Railway processed the mutation: a 2xx without GraphQL errors whose body is GraphQL's {@code data}
+     * object. A page that is not JSON may come from a proxy that never passed the request on, so it does not count.
+     */
+    private boolean tookIt(HttpAnswer answer, String what) {
+        if (!answer.ok() || client.rejection(answer, what, QUOTE).isPresent()) {
+            return false;
+        }
+        try {
+            return json.readTree(answer.body()).path("data").isObject();
+        } catch (JsonProcessingException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private void forget(long deploymentId) {
+        firstTry.remove(deploymentId);
+        accepted.remove(deploymentId);
     }
 
     private static Map<String, Object> recentQuery(RailwayTarget target) {

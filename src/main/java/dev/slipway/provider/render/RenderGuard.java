@@ -33,15 +33,17 @@ public class RenderGuard {
 
     /**
      * Runs one call. A 429 ({@link ProviderException.RateLimited}) is not retried here: its wait comes from the
-     * provider's {@code Retry-After}, which the client honours before it calls again.
+     * provider's {@code Retry-After}, which the client honours before it calls again. A terminal failure thrown
+     * inside the attempt ({@link ProviderException.Terminal}) is neither retried nor counted by the breaker.
      */
     @AsynchronousNonBlocking
     @Timeout(value = 10, unit = ChronoUnit.SECONDS)
     @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 60, durationUnit = ChronoUnit.SECONDS,
-            abortOn = { ProviderException.RateLimited.class, CircuitBreakerOpenException.class })
+            abortOn = { ProviderException.RateLimited.class, ProviderException.Terminal.class,
+                    CircuitBreakerOpenException.class })
     @ExponentialBackoff(factor = 2, maxDelay = 8, maxDelayUnit = ChronoUnit.SECONDS)
     @CircuitBreaker(requestVolumeThreshold = 10, failureRatio = 0.5, delay = 30, delayUnit = ChronoUnit.SECONDS,
-            successThreshold = 2)
+            successThreshold = 2, skipOn = ProviderException.Terminal.class)
     @CircuitBreakerName(BREAKER)
     @Fallback(fallbackMethod = "unavailable", applyOn = CircuitBreakerOpenException.class)
     public Uni<HttpAnswer> call(Supplier<Uni<HttpAnswer>> request) {

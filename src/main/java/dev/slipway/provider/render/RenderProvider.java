@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -59,6 +60,8 @@ public class RenderProvider implements DeploymentProvider {
     private final ObjectMapper json;
     /** When this replica first tried to trigger each deployment, until the trigger has an id. */
     private final Map<Long, Instant> firstTry = new ConcurrentHashMap<>();
+    /** Deployments whose deploy Render accepted (201 or 202) but whose id Slipway has not read yet. */
+    private final Set<Long> accepted = ConcurrentHashMap.newKeySet();
     private final AnswerReader answers;
     /** Each service's public address, once Render told it. */
     private final Map<String, String> urls = new ConcurrentHashMap<>();
@@ -122,6 +125,7 @@ public class RenderProvider implements DeploymentProvider {
     /**
      * Each attempt after the first looks for a deploy created since the first try, so a trigger repeated after a lost
      * answer (or Render's 202, which has no body) takes the deploy Render already has instead of starting another.
+     * Once Render accepted the deploy (201 or 202), no later attempt sends it again: they only list until it shows.
      */
     @Override
     public Uni<String> trigger(Trigger t) {
@@ -146,11 +150,10 @@ public class RenderProvider implements DeploymentProvider {
                     if (found.isPresent()) {
                         return Uni.createFrom().item(idAnswer(found.get()));
                     }
-                    return client.send(HttpMethod.POST, path, Map.of(), body, t.credential())
-                            .chain(created -> created.status() == 202
-                                    ? client.send(HttpMethod.GET, path, listQuery(since), null, t.credential())
-                                            .map(again -> queued(again, t.deploymentId()))
-                                    : Uni.createFrom().item(created));
+                    if (accepted.contains(t.deploymentId())) {
+                        return Uni.createFrom().failure(notListedYet());
+                    }
+                    return send(t, path, body, since);
                 }))
                 .map(answer -> {
                     if (!answer.ok()) {
@@ -160,12 +163,37 @@ public class RenderProvider implements DeploymentProvider {
                     if (deploy.id() == null || deploy.id().isBlank()) {
                         throw answers.malformed(t.deploymentId(), "a deploy without an id");
                     }
-                    firstTry.remove(t.deploymentId());
+                    forget(t.deploymentId());
                     return deploy.id();
                 })
                 // A terminal failure ends the deployment: nothing will try this trigger again.
                 .onFailure(e -> e instanceof ProviderException p && !p.isTransient())
-                .invoke(() -> firstTry.remove(t.deploymentId()));
+                .invoke(() -> forget(t.deploymentId()));
+    }
+
+    /**
+     * Sends the deploy. A 201 or 202 means Render has it, whatever becomes of the answer (a 202 has no body, a 201's
+     * may be unreadable), so from then on attempts for this deployment only look for it.
+     */
+    private Uni<HttpAnswer> send(Trigger t, String path, TriggerDeploy body, Instant since) {
+        return client.send(HttpMethod.POST, path, Map.of(), body, t.credential()).chain(created -> {
+            if (created.status() == 201 || created.status() == 202) {
+                accepted.add(t.deploymentId());
+            }
+            return created.status() == 202
+                    ? client.send(HttpMethod.GET, path, listQuery(since), null, t.credential())
+                            .map(again -> queued(again, t.deploymentId()))
+                    : Uni.createFrom().item(created);
+        });
+    }
+
+    private void forget(long deploymentId) {
+        firstTry.remove(deploymentId);
+        accepted.remove(deploymentId);
+    }
+
+    private static ProviderException notListedYet() {
+        return ProviderException.transientFailure("Render queued the deploy but does not list it yet", null);
     }
 
     /** After a 202 the deploy should be listed; if not yet, the attempt fails as transient and is repeated. */
@@ -173,8 +201,7 @@ public class RenderProvider implements DeploymentProvider {
         if (!list.ok()) {
             return list;
         }
-        return newest(list, deploymentId).map(RenderProvider::idAnswer).orElseThrow(() -> ProviderException
-                .transientFailure("Render queued the deploy but does not list it yet", null));
+        return newest(list, deploymentId).map(RenderProvider::idAnswer).orElseThrow(RenderProvider::notListedYet);
     }
 
     private static HttpAnswer idAnswer(String id) {

@@ -10,6 +10,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -33,22 +34,30 @@ import io.vertx.core.json.JsonObject;
  * <li>{@code flaky}: the first deploy creates the deployment but answers "Problem processing request", and the
  * next two deployment lists answer 503; then like {@code happy};</li>
  * <li>{@code limited}: the first deploy answers a RATE_LIMITED error and creates nothing;</li>
+ * <li>{@code throttled}: the first deploy answers HTTP 429 with {@code Retry-After: 2} and creates nothing;</li>
+ * <li>{@code burst}: the first three deploys answer HTTP 503 and create nothing;</li>
+ * <li>{@code lostid}: the first deploy creates the deployment but its answer has no id, and the deployment is left
+ * out of the first {@link #LAGGING_LISTS} deployment lists; then like {@code happy};</li>
  * <li>{@code garbled}: every status answer is an HTML page; {@code hiccup}: the first two are;</li>
  * <li>{@code badvars}: the variable upsert answers a validation error that quotes the first value.</li>
  * </ul>
  * Only {@link #TOKEN} is accepted; others get Railway's "Not Authorized". {@code startDate} of the log queries is
  * taken as exclusive, the harder case for a cursor. Tests read what arrived at {@code GET /_fake/requests} (never
- * the token).
+ * the token), {@code GET /_fake/deployments?service=} the ids of the deployments created, and
+ * {@code POST /_fake/down?on=true|false} switches a total outage (HTTP 503 to everything) on and off.
  */
 public class FakeRailway implements QuarkusTestResourceLifecycleManager {
 
     static final String TOKEN = "railway_fake_account_token_0042";
+    /** How many deployment lists a {@code lostid} deployment is left out of. */
+    static final int LAGGING_LISTS = 2;
 
     private Vertx vertx;
     private final List<JsonObject> requests = new CopyOnWriteArrayList<>();
     private final Map<String, JsonObject> deployments = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> deploys = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> lists = new ConcurrentHashMap<>();
+    private final AtomicBoolean down = new AtomicBoolean();
 
     @Override
     public Map<String, String> start() {
@@ -70,8 +79,8 @@ public class FakeRailway implements QuarkusTestResourceLifecycleManager {
     }
 
     private void handle(HttpServerRequest r, Buffer body) {
-        if (r.path().equals("/_fake/requests")) {
-            r.response().putHeader("Content-Type", "application/json").end(new JsonArray(requests).encode());
+        if (r.path().startsWith("/_fake/")) {
+            control(r);
             return;
         }
         if (!r.path().equals("/graphql/v2") || !"POST".equals(r.method().name())) {
@@ -86,6 +95,11 @@ public class FakeRailway implements QuarkusTestResourceLifecycleManager {
         boolean good = ("Bearer " + TOKEN).equals(r.getHeader("Authorization"));
         requests.add(new JsonObject().put("op", op).put("service", service).put("query", query)
                 .put("variables", variables).put("tokenAccepted", good).put("at", System.currentTimeMillis()));
+        if (down.get()) {
+            r.response().setStatusCode(503).putHeader("Content-Type", "text/html")
+                    .end("<html><body>503 Service Temporarily Unavailable</body></html>");
+            return;
+        }
         if (!good) {
             errors(r, "Not Authorized", "UNAUTHENTICATED");
             return;
@@ -100,6 +114,20 @@ public class FakeRailway implements QuarkusTestResourceLifecycleManager {
             case "cancel" -> cancel(r, variables.getString("id"));
             case "variables" -> upsert(r, service, variables.getJsonObject("input"));
             default -> errors(r, "Cannot query field on type \"Query\".", "GRAPHQL_VALIDATION_FAILED");
+        }
+    }
+
+    private void control(HttpServerRequest r) {
+        if (r.path().equals("/_fake/down")) {
+            down.set(Boolean.parseBoolean(r.getParam("on")));
+            r.response().setStatusCode(204).end();
+        } else if (r.path().equals("/_fake/deployments")) {
+            JsonArray ids = new JsonArray();
+            deployments.values().stream().filter(d -> d.getString("service").equals(r.getParam("service")))
+                    .forEach(d -> ids.add(d.getString("id")));
+            r.response().putHeader("Content-Type", "application/json").end(ids.encode());
+        } else {
+            r.response().putHeader("Content-Type", "application/json").end(new JsonArray(requests).encode());
         }
     }
 
@@ -142,12 +170,27 @@ public class FakeRailway implements QuarkusTestResourceLifecycleManager {
             errors(r, "Rate limit exceeded for this token. Try again later.", "RATE_LIMITED");
             return;
         }
+        if (scenario(service).equals("throttled") && n == 1) {
+            r.response().setStatusCode(429).putHeader("Retry-After", "2").putHeader("Content-Type",
+                    "application/json").end(new JsonObject().put("errors", new JsonArray()
+                            .add(new JsonObject().put("message", "Too many requests"))).encode());
+            return;
+        }
+        if (scenario(service).equals("burst") && n <= 3) {
+            r.response().setStatusCode(503).end("upstream connect error or disconnect/reset before headers");
+            return;
+        }
         String id = UUID.randomUUID().toString();
         deployments.put(id, new JsonObject().put("id", id).put("service", service)
                 .put("environment", variables.getString("environmentId")).put("calls", 0).put("canceled", false)
                 .put("createdAt", Instant.now().toString()).put("commitSha", variables.getString("commitSha")));
         if (scenario(service).equals("flaky") && n == 1) {
             errors(r, "Problem processing request", "INTERNAL_SERVER_ERROR");
+            return;
+        }
+        if (scenario(service).equals("lostid") && n == 1) {
+            deployments.get(id).put("unlisted", LAGGING_LISTS);
+            data(r, new JsonObject().putNull("serviceInstanceDeployV2"));
             return;
         }
         data(r, new JsonObject().put("serviceInstanceDeployV2", id));
@@ -162,10 +205,18 @@ public class FakeRailway implements QuarkusTestResourceLifecycleManager {
         JsonArray edges = new JsonArray();
         deployments.values().stream().filter(d -> d.getString("service").equals(service)
                 && d.getString("environment").equals(input.getString("environmentId")))
+                .filter(FakeRailway::listedNow)
                 .sorted(Comparator.comparing((JsonObject d) -> d.getString("createdAt")).reversed())
                 .forEach(d -> edges.add(new JsonObject().put("node", new JsonObject().put("id", d.getString("id"))
                         .put("status", "BUILDING").put("createdAt", d.getString("createdAt")))));
         data(r, new JsonObject().put("deployments", new JsonObject().put("edges", edges)));
+    }
+
+    /** Whether a list shows the deployment yet: a lagging one is left out of the first few. */
+    private static boolean listedNow(JsonObject d) {
+        int unlisted = d.getInteger("unlisted", 0);
+        d.put("unlisted", unlisted - 1);
+        return unlisted <= 0;
     }
 
     private void status(HttpServerRequest r, String id) {

@@ -172,6 +172,20 @@ class RailwayProviderTest {
     }
 
     @Test
+    void anAcceptedDeployWhoseIdWasLostIsLookedForUntilListedAndNeverSentAgain() {
+        String service = uniqueName("lostid");
+        String id = deploy(project(service, credential()), Map.of());
+
+        JsonPath done = awaitEnd(id);
+        assertThat(done.getString("status")).isEqualTo("READY");
+        // Lists that left the accepted deployment out were followed by more lists, never by another deploy.
+        assertThat(requests(service, "deploy")).hasSize(1);
+        assertThat(requests(service, "list")).hasSizeGreaterThan(FakeRailway.LAGGING_LISTS);
+        assertThat(requests(service, "status")).isNotEmpty().allSatisfy(r -> assertThat(variables(r))
+                .containsEntry("id", done.getString("providerDeploymentId")));
+    }
+
+    @Test
     void aRateLimitErrorWaitsBeforeTheNextCall() {
         String service = uniqueName("limited");
         String id = deploy(project(service, credential()), Map.of());
@@ -271,14 +285,14 @@ class RailwayProviderTest {
     }
 
     /** Stores a credential with the fake's token under a fresh name and answers the name. */
-    private static String credential() {
+    static String credential() {
         String name = uniqueName("railway-ok");
         admin().body(Map.of("provider", "railway", "token", FakeRailway.TOKEN)).put("/api/v1/credentials/" + name)
                 .then().statusCode(201);
         return name;
     }
 
-    private static String project(String service, String credential) {
+    static String project(String service, String credential) {
         String name = uniqueName("api");
         admin().body(Map.of("name", name, "provider", "railway", "target", Map.of("projectId", "prj-shop",
                 "environmentId", "env-prod", "serviceId", service, "credential", credential)))
@@ -286,23 +300,23 @@ class RailwayProviderTest {
         return name;
     }
 
-    private static JsonPath awaitEnd(String id) {
+    static JsonPath awaitEnd(String id) {
         await().atMost(FINISH).until(() -> List.of("READY", "FAILED", "CANCELED", "TIMED_OUT")
                 .contains(get(id).getString("status")));
         return get(id);
     }
 
-    private static JsonPath get(String id) {
+    static JsonPath get(String id) {
         return admin().get("/api/v1/deployments/" + id).then().statusCode(200).extract().jsonPath();
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> variables(Map<String, Object> request) {
+    static Map<String, Object> variables(Map<String, Object> request) {
         return (Map<String, Object>) request.get("variables");
     }
 
     /** What the fake received about one service, optionally only one operation. */
-    private static List<Map<String, Object>> requests(String service, String op) {
+    static List<Map<String, Object>> requests(String service, String op) {
         String base = ConfigProvider.getConfig().getValue("slipway.providers.railway.api-url", String.class);
         List<Map<String, Object>> all = RestAssured.given().get(base + "/_fake/requests").then().statusCode(200)
                 .extract().jsonPath().getList("$");

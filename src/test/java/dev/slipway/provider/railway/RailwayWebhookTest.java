@@ -102,11 +102,20 @@ class RailwayWebhookTest {
     }
 
     @Test
-    void aWebhookAboutADeploymentSlipwayDoesNotFollowIsAcknowledged() {
+    void aWebhookAboutADeploymentSlipwayDoesNotFollowIsAcknowledgedAndPollsNothing() {
+        String railwayId = UUID.randomUUID().toString();
+        long row = followedElsewhere(railwayId);
+
         hook(WebhooksOn.RAILWAY_TOKEN, event("Deployment.failed", UUID.randomUUID().toString(), Instant.now()))
                 .then().statusCode(204);
         hook(WebhooksOn.RAILWAY_TOKEN, "{\"type\":\"Volume.alert\",\"timestamp\":\"" + Instant.now() + "\"}")
                 .then().statusCode(204);
+
+        // A webhook about a followed deployment after them: once its poll request arrived, theirs would have too.
+        hook(WebhooksOn.RAILWAY_TOKEN, event("Deployment.deploying", railwayId, Instant.now())).then()
+                .statusCode(204);
+        await().atMost(Duration.ofSeconds(5)).until(() -> probe.count(row) >= 1);
+        assertThat(probe.total()).isEqualTo(1);
     }
 
     // ------------------------------------------------------------------------------------------------------

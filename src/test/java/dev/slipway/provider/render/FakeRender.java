@@ -20,8 +20,11 @@ import io.vertx.core.json.JsonObject;
 /**
  * A local stand-in for Render's REST API on 127.0.0.1, in the shapes of Render's public schema. The service id's
  * second word picks the behaviour: {@code srv-happy-...} goes queued, build_in_progress, update_in_progress, live;
- * {@code srv-queued-...} answers the trigger with 202 and no body, then the same; {@code srv-failed-...} ends
- * build_failed; {@code srv-envflaky-...} answers its first three variable upserts with 503, then like happy;
+ * {@code srv-queued-...} answers the trigger with 202 and no body, then the same; {@code srv-lagging-...} too, but
+ * leaves the deploy out of the first {@link #LAGGING_LISTS} lists of the service's deploys;
+ * {@code srv-garbledlist-...} answers the trigger with 202 and every list of deploys with a non-JSON page;
+ * {@code srv-failed-...} ends build_failed; {@code srv-envflaky-...} answers its first three variable upserts with
+ * 503, then like happy;
  * {@code srv-flaky-...} answers its first three triggers 503 without creating anything;
  * {@code srv-limited-...} answers its first trigger 429 with {@code Retry-After: 2}; {@code srv-slow-...} builds
  * until it is cancelled; {@code srv-garbled-...} answers every status read with a non-JSON page,
@@ -34,6 +37,8 @@ import io.vertx.core.json.JsonObject;
 public class FakeRender implements QuarkusTestResourceLifecycleManager {
 
     static final String TOKEN = "rnd_fake_render_api_key_0042";
+    /** How many lists of its service's deploys a {@code srv-lagging-} deploy is left out of. */
+    static final int LAGGING_LISTS = 3;
 
     private Vertx vertx;
     private final List<JsonObject> requests = new CopyOnWriteArrayList<>();
@@ -135,8 +140,12 @@ public class FakeRender implements QuarkusTestResourceLifecycleManager {
         String id = "dep-" + ids.incrementAndGet();
         JsonObject d = new JsonObject().put("id", id).put("service", service).put("calls", 0).put("canceled", false)
                 .put("createdAt", Instant.now().toString()).put("commitId", body.getString("commitId"));
+        if (service.startsWith("srv-lagging-")) {
+            d.put("unlisted", LAGGING_LISTS);
+        }
         deploys.put(id, d);
-        if (service.startsWith("srv-queued-")) {
+        if (service.startsWith("srv-queued-") || service.startsWith("srv-lagging-")
+                || service.startsWith("srv-garbledlist-")) {
             r.response().setStatusCode(202).end();
         } else {
             json(r, 201, view(d, "created"));
@@ -161,12 +170,24 @@ public class FakeRender implements QuarkusTestResourceLifecycleManager {
     }
 
     private void list(HttpServerRequest r, String service) {
+        if (service.startsWith("srv-garbledlist-")) {
+            r.response().setStatusCode(200).putHeader("Content-Type", "application/json").end("<html>oops");
+            return;
+        }
         Instant after = Instant.parse(r.getParam("createdAfter"));
         JsonArray items = new JsonArray();
         deploys.values().stream().filter(d -> d.getString("service").equals(service))
                 .filter(d -> !Instant.parse(d.getString("createdAt")).isBefore(after))
+                .filter(FakeRender::listedNow)
                 .forEach(d -> items.add(new JsonObject().put("deploy", view(d, "queued")).put("cursor", d.getString("id"))));
         r.response().putHeader("Content-Type", "application/json").end(items.encode());
+    }
+
+    /** Whether a list shows the deploy yet: a lagging one is left out of the first few. */
+    private static boolean listedNow(JsonObject d) {
+        int unlisted = d.getInteger("unlisted", 0);
+        d.put("unlisted", unlisted - 1);
+        return unlisted <= 0;
     }
 
     private void status(HttpServerRequest r, String id) {

@@ -63,6 +63,20 @@ class RenderProviderTest {
     }
 
     @Test
+    void aQueuedDeployThatIsListedLateIsWaitedForAndNeverTriggeredAgain() {
+        String service = uniqueName("srv-lagging");
+        String id = deploy(project(service, credential(), "tea-owner"), Map.of());
+
+        JsonPath done = awaitEnd(id);
+        assertThat(done.getString("status")).isEqualTo("READY");
+        // Lists that left the queued deploy out were followed by more lists, never by another trigger.
+        assertThat(requests(service, "POST", "/services/" + service + "/deploys")).hasSize(1);
+        assertThat(requests(service, "GET", "/services/" + service + "/deploys"))
+                .hasSizeGreaterThan(FakeRender.LAGGING_LISTS);
+        assertThat(done.getString("providerDeploymentId")).isNotBlank();
+    }
+
+    @Test
     void aFailedBuildFails() {
         String id = deploy(project(uniqueName("srv-failed"), credential(), "tea-owner"), Map.of());
 

@@ -109,10 +109,20 @@ class RenderWebhookTest {
 
     @Test
     void aWebhookAboutAServiceSlipwayDoesNotFollowIsAcknowledgedAndIgnored() {
+        String service = uniqueName("srv-happy");
+        String id = started(deploy(project(service), Map.of()));
+        awaitFirstPoll(id);
+
         hook("msg_" + UUID.randomUUID(), now(), event("deploy_ended", "srv-unknown-1"), WebhooksOn.RENDER_SECRET)
                 .then().statusCode(204);
         hook("msg_" + UUID.randomUUID(), now(), "{\"type\":\"server_available\",\"data\":{}}",
                 WebhooksOn.RENDER_SECRET).then().statusCode(204);
+
+        // A webhook about a followed service after them: once its poll request arrived, theirs would have too.
+        hook("msg_" + UUID.randomUUID(), now(), event("deploy_started", service), WebhooksOn.RENDER_SECRET).then()
+                .statusCode(204);
+        await().atMost(Duration.ofSeconds(5)).until(() -> probe.count(row(id)) >= 1);
+        assertThat(probe.total()).isEqualTo(1);
     }
 
     // ------------------------------------------------------------------------------------------------------
