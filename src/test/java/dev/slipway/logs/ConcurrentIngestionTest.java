@@ -1,0 +1,148 @@
+package dev.slipway.logs;
+
+import static dev.slipway.support.Api.ADMIN_KEY;
+import static dev.slipway.support.Api.admin;
+import static dev.slipway.support.Api.deploy;
+import static dev.slipway.support.Api.simulatorProject;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.LongStream;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import dev.slipway.support.Api;
+import dev.slipway.support.SseClient;
+import dev.slipway.support.WsClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Order and completeness while several deployments ingest at once: each viewer gets exactly its own
+ * deployment's lines, once each, in seq order, then its end, whatever the others are doing.
+ */
+@QuarkusTest
+@TestProfile(ConcurrentIngestionTest.FiveSlots.class)
+class ConcurrentIngestionTest {
+
+    private static final int DEPLOYMENTS = 5;
+
+    /** Room for exactly the five deployments that ingest at once. */
+    public static class FiveSlots implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("slipway.queue.max-active", Integer.toString(DEPLOYMENTS));
+        }
+    }
+
+    @Inject
+    Vertx vertx;
+
+    /** One deployment and its viewers: WebSocket clients and one Server-Sent Events stream. */
+    private record Followed(String id, int lines, List<WsClient> sockets, SseClient events) {
+    }
+
+    @Test
+    void everyViewerGetsEveryLineOfItsOwnDeploymentOnceInOrderWhileOthersIngest() throws Exception {
+        WsClient dashboard = WsClient.connect(vertx, RestAssured.port, "/ws/events", ADMIN_KEY);
+        // Long builds take every slot, so the measured deployments wait in the queue while viewers join, and
+        // all start together once the slots free up, however slowly this machine sets the test up.
+        List<String> holds = new ArrayList<>();
+        for (int i = 0; i < DEPLOYMENTS; i++) {
+            holds.add(deploy(simulatorProject(Map.of("buildSeconds", 3600, "logLines", 0)), Map.of()));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> holds.stream().noneMatch(h -> "QUEUED".equals(status(h))));
+
+        Map<String, Integer> lineCounts = new LinkedHashMap<>();
+        for (int i = 0; i < DEPLOYMENTS; i++) {
+            // A different line count each: the simulator writes "[n/total] ..." so a line that strays into
+            // another deployment's stream differs from the line stored under that seq there.
+            int lines = 2000 + 250 * i;
+            lineCounts.put(deploy(simulatorProject(Map.of("buildSeconds", 6, "logLines", lines)), Map.of()), lines);
+        }
+        List<Followed> followed = new ArrayList<>();
+        for (Map.Entry<String, Integer> deployment : lineCounts.entrySet()) {
+            String id = deployment.getKey();
+            String uri = "/ws/deployments/" + id + "/logs";
+            List<WsClient> sockets = new ArrayList<>();
+            sockets.add(WsClient.connect(vertx, RestAssured.port, uri, ADMIN_KEY));
+            SseClient events = SseClient.open(RestAssured.port, "/api/v1/deployments/" + id + "/logs", ADMIN_KEY,
+                    Map.of(), 0).read();
+            followed.add(new Followed(id, deployment.getValue(), sockets, events));
+        }
+        assertThat(lineCounts.keySet()).allMatch(id -> "QUEUED".equals(status(id)));
+        holds.forEach(Api::cancelIfOpen);
+        // A second WebSocket viewer each joins while the lines arrive, so it gets stored lines, then live ones.
+        for (Followed f : followed) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> !f.sockets().get(0).seqs().isEmpty());
+            f.sockets().add(WsClient.connect(vertx, RestAssured.port, "/ws/deployments/" + f.id() + "/logs",
+                    ADMIN_KEY));
+        }
+
+        for (Followed f : followed) {
+            for (WsClient socket : f.sockets()) {
+                await().atMost(Duration.ofSeconds(60)).until(socket.closed::isDone);
+            }
+            await().atMost(Duration.ofSeconds(60)).until(f.events().ended::isDone);
+            // Complete once the streams have ended: they end after the deployment has.
+            List<Long> all = LongStream.rangeClosed(1, f.lines()).boxed().toList();
+            Map<Long, String> stored = storedMessages(f.id());
+            assertThat(stored).hasSize(f.lines());
+
+            for (WsClient socket : f.sockets()) {
+                assertThat(socket.closed.get()).isEqualTo((short) 1000);
+                assertThat(socket.seqs()).as("WebSocket viewer of %s", f.id()).containsExactlyElementsOf(all);
+                assertThat(socket.ofType("log")).as("lines of %s only", f.id())
+                        .allSatisfy(m -> assertThat(m.getString("message")).isEqualTo(stored.get(m.getLong("seq"))));
+                assertThat(socket.messages).extracting(m -> m.getString("deploymentId")).filteredOn(Objects::nonNull)
+                        .containsOnly(f.id());
+                JsonObject last = socket.messages.stream().reduce((a, b) -> b).orElseThrow();
+                assertThat(last.getString("type")).isEqualTo("end");
+                assertThat(last.getString("status")).isEqualTo("READY");
+            }
+
+            assertThat(f.events().seqs()).as("SSE viewer of %s", f.id()).containsExactlyElementsOf(all);
+            assertThat(f.events().named("log")).allSatisfy(e -> {
+                assertThat(e.id()).isEqualTo(Long.toString(e.json().getLong("seq")));
+                assertThat(e.json().getString("message")).isEqualTo(stored.get(e.json().getLong("seq")));
+            });
+            assertThat(f.events().events).extracting(e -> e.json().getString("deploymentId"))
+                    .filteredOn(Objects::nonNull).containsOnly(f.id());
+            assertThat(f.events().last().name()).isEqualTo("end");
+        }
+
+        // The lines really were ingested at the same time: every deployment was building (the phase in which
+        // the simulator writes its lines) before any of them moved on to deploying.
+        List<String> phases = dashboard.ofType("status").stream().filter(m -> lineCounts.containsKey(
+                m.getString("deploymentId"))).map(m -> m.getString("status")).toList();
+        assertThat(phases.subList(0, phases.indexOf("DEPLOYING"))).filteredOn("BUILDING"::equals)
+                .hasSize(DEPLOYMENTS);
+        dashboard.socket.close();
+    }
+
+    private static String status(String id) {
+        return admin().get("/api/v1/deployments/" + id).then().statusCode(200).extract().path("status");
+    }
+
+    /** The deployment's stored lines, message by seq. */
+    private static Map<Long, String> storedMessages(String id) {
+        List<Map<String, Object>> items = admin().get("/api/v1/deployments/" + id + "/logs?after=0&limit=10000")
+                .then().statusCode(200).extract().jsonPath().getList("items");
+        Map<Long, String> bySeq = new HashMap<>();
+        items.forEach(m -> bySeq.put(((Number) m.get("seq")).longValue(), (String) m.get("message")));
+        return bySeq;
+    }
+}
