@@ -10,7 +10,6 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -61,29 +60,34 @@ class ConcurrentIngestionTest {
         // Long builds take every slot, so the measured deployments wait in the queue while viewers join, and
         // all start together once the slots free up, however slowly this machine sets the test up.
         List<String> holds = new ArrayList<>();
-        for (int i = 0; i < DEPLOYMENTS; i++) {
-            holds.add(deploy(simulatorProject(Map.of("buildSeconds", 3600, "logLines", 0)), Map.of()));
+        try {
+            for (int i = 0; i < DEPLOYMENTS; i++) {
+                holds.add(deploy(simulatorProject(Map.of("buildSeconds", 3600, "logLines", 0)), Map.of()));
+            }
+            // A deployment an earlier test left running may hold a slot until it ends.
+            await().atMost(Duration.ofSeconds(90))
+                    .until(() -> holds.stream().noneMatch(h -> "QUEUED".equals(status(h))));
+            followWhileIngestingTogether(dashboard, holds);
+        } finally {
+            holds.forEach(Api::cancelIfOpen);
+            dashboard.socket.close();
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> holds.stream().noneMatch(h -> "QUEUED".equals(status(h))));
+    }
 
-        Map<String, Integer> lineCounts = new LinkedHashMap<>();
+    /** Queues the measured deployments behind the holds, follows each, then frees the slots all at once. */
+    private void followWhileIngestingTogether(WsClient dashboard, List<String> holds) throws Exception {
+        List<Followed> followed = new ArrayList<>();
         for (int i = 0; i < DEPLOYMENTS; i++) {
             // A different line count each: the simulator writes "[n/total] ..." so a line that strays into
             // another deployment's stream differs from the line stored under that seq there.
             int lines = 2000 + 250 * i;
-            lineCounts.put(deploy(simulatorProject(Map.of("buildSeconds", 6, "logLines", lines)), Map.of()), lines);
+            String id = deploy(simulatorProject(Map.of("buildSeconds", 6, "logLines", lines)), Map.of());
+            followed.add(new Followed(id, lines, new ArrayList<>(), null));
         }
-        List<Followed> followed = new ArrayList<>();
-        for (Map.Entry<String, Integer> deployment : lineCounts.entrySet()) {
-            String id = deployment.getKey();
-            String uri = "/ws/deployments/" + id + "/logs";
-            List<WsClient> sockets = new ArrayList<>();
-            sockets.add(WsClient.connect(vertx, RestAssured.port, uri, ADMIN_KEY));
-            SseClient events = SseClient.open(RestAssured.port, "/api/v1/deployments/" + id + "/logs", ADMIN_KEY,
-                    Map.of(), 0).read();
-            followed.add(new Followed(id, deployment.getValue(), sockets, events));
+        for (int i = 0; i < followed.size(); i++) {
+            followed.set(i, follow(followed.get(i)));
         }
-        assertThat(lineCounts.keySet()).allMatch(id -> "QUEUED".equals(status(id)));
+        assertThat(followed).allSatisfy(f -> assertThat(status(f.id())).isEqualTo("QUEUED"));
         holds.forEach(Api::cancelIfOpen);
         // A second WebSocket viewer each joins while the lines arrive, so it gets stored lines, then live ones.
         for (Followed f : followed) {
@@ -93,44 +97,57 @@ class ConcurrentIngestionTest {
         }
 
         for (Followed f : followed) {
-            for (WsClient socket : f.sockets()) {
-                await().atMost(Duration.ofSeconds(60)).until(socket.closed::isDone);
-            }
-            await().atMost(Duration.ofSeconds(60)).until(f.events().ended::isDone);
-            // Complete once the streams have ended: they end after the deployment has.
-            List<Long> all = LongStream.rangeClosed(1, f.lines()).boxed().toList();
-            Map<Long, String> stored = storedMessages(f.id());
-            assertThat(stored).hasSize(f.lines());
-
-            for (WsClient socket : f.sockets()) {
-                assertThat(socket.closed.get()).isEqualTo((short) 1000);
-                assertThat(socket.seqs()).as("WebSocket viewer of %s", f.id()).containsExactlyElementsOf(all);
-                assertThat(socket.ofType("log")).as("lines of %s only", f.id())
-                        .allSatisfy(m -> assertThat(m.getString("message")).isEqualTo(stored.get(m.getLong("seq"))));
-                assertThat(socket.messages).extracting(m -> m.getString("deploymentId")).filteredOn(Objects::nonNull)
-                        .containsOnly(f.id());
-                JsonObject last = socket.messages.stream().reduce((a, b) -> b).orElseThrow();
-                assertThat(last.getString("type")).isEqualTo("end");
-                assertThat(last.getString("status")).isEqualTo("READY");
-            }
-
-            assertThat(f.events().seqs()).as("SSE viewer of %s", f.id()).containsExactlyElementsOf(all);
-            assertThat(f.events().named("log")).allSatisfy(e -> {
-                assertThat(e.id()).isEqualTo(Long.toString(e.json().getLong("seq")));
-                assertThat(e.json().getString("message")).isEqualTo(stored.get(e.json().getLong("seq")));
-            });
-            assertThat(f.events().events).extracting(e -> e.json().getString("deploymentId"))
-                    .filteredOn(Objects::nonNull).containsOnly(f.id());
-            assertThat(f.events().last().name()).isEqualTo("end");
+            assertGotExactlyItsOwnLines(f);
         }
-
         // The lines really were ingested at the same time: every deployment was building (the phase in which
         // the simulator writes its lines) before any of them moved on to deploying.
-        List<String> phases = dashboard.ofType("status").stream().filter(m -> lineCounts.containsKey(
-                m.getString("deploymentId"))).map(m -> m.getString("status")).toList();
+        List<String> ids = followed.stream().map(Followed::id).toList();
+        List<String> phases = dashboard.ofType("status").stream().filter(m -> ids.contains(m.getString("deploymentId")))
+                .map(m -> m.getString("status")).toList();
         assertThat(phases.subList(0, phases.indexOf("DEPLOYING"))).filteredOn("BUILDING"::equals)
                 .hasSize(DEPLOYMENTS);
-        dashboard.socket.close();
+    }
+
+    /** A WebSocket viewer and a Server-Sent Events stream, both from the start. */
+    private Followed follow(Followed deployment) throws Exception {
+        String id = deployment.id();
+        deployment.sockets().add(WsClient.connect(vertx, RestAssured.port, "/ws/deployments/" + id + "/logs",
+                ADMIN_KEY));
+        SseClient events = SseClient.open(RestAssured.port, "/api/v1/deployments/" + id + "/logs", ADMIN_KEY,
+                Map.of(), 0).read();
+        return new Followed(id, deployment.lines(), deployment.sockets(), events);
+    }
+
+    private static void assertGotExactlyItsOwnLines(Followed f) throws Exception {
+        for (WsClient socket : f.sockets()) {
+            await().atMost(Duration.ofSeconds(60)).until(socket.closed::isDone);
+        }
+        await().atMost(Duration.ofSeconds(60)).until(f.events().ended::isDone);
+        // Complete once the streams have ended: they end after the deployment has.
+        List<Long> all = LongStream.rangeClosed(1, f.lines()).boxed().toList();
+        Map<Long, String> stored = storedMessages(f.id());
+        assertThat(stored).hasSize(f.lines());
+
+        for (WsClient socket : f.sockets()) {
+            assertThat(socket.closed.get()).isEqualTo((short) 1000);
+            assertThat(socket.seqs()).as("WebSocket viewer of %s", f.id()).containsExactlyElementsOf(all);
+            assertThat(socket.ofType("log")).as("lines of %s only", f.id())
+                    .allSatisfy(m -> assertThat(m.getString("message")).isEqualTo(stored.get(m.getLong("seq"))));
+            assertThat(socket.messages).extracting(m -> m.getString("deploymentId")).filteredOn(Objects::nonNull)
+                    .containsOnly(f.id());
+            JsonObject last = socket.messages.stream().reduce((a, b) -> b).orElseThrow();
+            assertThat(last.getString("type")).isEqualTo("end");
+            assertThat(last.getString("status")).isEqualTo("READY");
+        }
+
+        assertThat(f.events().seqs()).as("SSE viewer of %s", f.id()).containsExactlyElementsOf(all);
+        assertThat(f.events().named("log")).allSatisfy(e -> {
+            assertThat(e.id()).isEqualTo(Long.toString(e.json().getLong("seq")));
+            assertThat(e.json().getString("message")).isEqualTo(stored.get(e.json().getLong("seq")));
+        });
+        assertThat(f.events().events).extracting(e -> e.json().getString("deploymentId"))
+                .filteredOn(Objects::nonNull).containsOnly(f.id());
+        assertThat(f.events().last().name()).isEqualTo("end");
     }
 
     private static String status(String id) {
