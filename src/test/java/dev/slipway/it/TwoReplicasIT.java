@@ -6,9 +6,12 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 
 import org.junit.jupiter.api.AfterAll;
@@ -16,14 +19,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.slipway.queue.QueueStore;
 import dev.slipway.support.WsClient;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgConnection;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
- * Two replicas on one PostgreSQL: a viewer connected to replica B follows, live, a deployment that replica A
- * runs, and gets every line once, in order, while the deployment is still running.
+ * Two replicas on one PostgreSQL, where only replica A may run deployments: viewers and dashboards connected
+ * to replica B follow, live, what A does.
  */
 class TwoReplicasIT {
 
@@ -35,16 +40,26 @@ class TwoReplicasIT {
 
     private static EmbeddedPostgres postgres;
     private static Vertx vertx;
+    private static SlipwayProcess a;
+    private static SlipwayProcess b;
 
     @BeforeAll
-    static void startDatabase() throws Exception {
+    static void start() throws Exception {
         postgres = EmbeddedPostgres.builder().setDataDirectory(workDir.resolve("pg")).setCleanDataDirectory(true)
                 .setServerConfig("max_connections", "200").start();
         vertx = Vertx.vertx();
+        a = SlipwayProcess.start(workDir, "replica-a", database(Map.of()));
+        // B never claims, so whatever runs, runs on A.
+        b = SlipwayProcess.start(workDir, "replica-b", database(Map.of("SLIPWAY_QUEUE_MAX_ACTIVE", "0")));
     }
 
     @AfterAll
-    static void stopDatabase() throws Exception {
+    static void stop() throws Exception {
+        for (SlipwayProcess replica : new SlipwayProcess[] { b, a }) {
+            if (replica != null) {
+                replica.close();
+            }
+        }
         if (vertx != null) {
             vertx.close().toCompletionStage().toCompletableFuture().get();
         }
@@ -54,19 +69,26 @@ class TwoReplicasIT {
     }
 
     @Test
-    void viewerOnOneReplicaSeesLinesIngestedByTheOther() throws Exception {
-        try (SlipwayProcess a = SlipwayProcess.start(workDir, "replica-a", database(Map.of()));
-                // B never claims, so whatever runs, runs on A.
-                SlipwayProcess b = SlipwayProcess.start(workDir, "replica-b",
-                        database(Map.of("SLIPWAY_QUEUE_MAX_ACTIVE", "0")))) {
-            b.admin().body(Map.of("name", "web-app", "provider", "simulator",
-                    "target", Map.of("buildSeconds", 8, "logLines", LINES))).post("/api/v1/projects")
-                    .then().statusCode(201);
-            String id = a.admin().body(Map.of("project", "web-app")).post("/api/v1/deployments")
-                    .then().statusCode(202).extract().path("id");
+    void dashboardOnOneReplicaSeesEveryStatusChangeOfADeploymentTheOtherRuns() throws Exception {
+        WsClient dashboard = WsClient.connect(vertx, b.port(), "/ws/events", SlipwayProcess.ADMIN_KEY);
+        String id = deployOnA(project(8, 20));
 
-            WsClient viewer = WsClient.connect(vertx, new WebSocketClientOptions(), "localhost", b.port(),
-                    "/ws/deployments/" + id + "/logs", SlipwayProcess.ADMIN_KEY);
+        await().atMost(Duration.ofSeconds(60)).until(() -> statuses(dashboard, id).contains("READY"));
+        // The simulator spends at least 0.8 s in each phase and A polls it every 250 ms, so A sees each one.
+        assertThat(statuses(dashboard, id)).containsExactly("QUEUED", "STARTING", "BUILDING", "DEPLOYING", "READY");
+        assertRanOnA(id);
+        dashboard.socket.close();
+    }
+
+    @Test
+    void viewerOnOneReplicaGetsLinesIngestedByTheOtherWithinASecond() throws Exception {
+        Announcements announced = new Announcements();
+        PgConnection listener = announced.listen();
+        try {
+            String id = deployOnA(project(8, LINES));
+            WsClient viewer = WsClient.connect(vertx, b.port(), "/ws/deployments/" + id + "/logs",
+                    SlipwayProcess.ADMIN_KEY);
+            Instant joined = Instant.now();
 
             await().atMost(Duration.ofSeconds(60)).until(viewer.closed::isDone);
             assertThat(viewer.closed.get()).isEqualTo((short) 1000);
@@ -74,15 +96,91 @@ class TwoReplicasIT {
             List<String> types = viewer.messages.stream().map(m -> m.getString("type")).toList();
             assertThat(types.get(types.size() - 1)).isEqualTo("end");
             assertThat(viewer.ofType("end").get(0).getString("status")).isEqualTo("READY");
+            assertRanOnA(id);
 
-            // Followed live: the last line reached B's viewer before A even finished the deployment (the
-            // simulator writes its last line at 70 % of the build time, and finishes at 100 %).
-            Instant finishedAt = Instant.parse(a.admin().get("/api/v1/deployments/" + id).then().statusCode(200)
-                    .extract().path("finishedAt"));
-            assertThat(viewer.receivedAt.get((long) LINES)).isBefore(finishedAt);
-            assertThat(a.output()).contains("deployment " + id + " on simulator: claimed");
-            assertThat(b.output()).doesNotContain("deployment " + id + " on simulator: claimed");
+            // One clock, the test's: when it heard A's NOTIFY for the batch holding a line (when B's listener
+            // hears it too), and when B's viewer received that line. Only lines committed after the viewer
+            // joined count; earlier ones came from the stored history. The issue asks for "within one second";
+            // a single slow moment of a loaded 2-core machine (a GC pause, the other process's JIT) can delay
+            // one batch, so the median over many lines is held to that, not the worst one.
+            List<Long> delays = new ArrayList<>();
+            for (long seq = 1; seq <= LINES; seq++) {
+                Instant committed = announced.committedAt(id, seq);
+                if (committed != null && committed.isAfter(joined)) {
+                    delays.add(Duration.between(committed, viewer.receivedAt.get(seq)).toMillis());
+                }
+            }
+            assertThat(delays).as("lines committed while the viewer watched").hasSizeGreaterThan(LINES / 2);
+            delays.sort(null);
+            assertThat(delays.get(delays.size() / 2)).as("median delay in ms, NOTIFY to viewer on B")
+                    .isLessThan(1000);
+        } finally {
+            listener.close();
         }
+    }
+
+    /**
+     * What the test hears on Slipway's channel, listening as a third replica would: when each log line was
+     * announced. A payload is {@code id:lastSeq:STATUS:changed} and announces the lines after the previous
+     * one's seq up to {@code lastSeq}.
+     */
+    private static final class Announcements {
+        private final Map<Long, Long> lastSeq = new ConcurrentHashMap<>();
+        private final Map<String, Instant> committedAt = new ConcurrentHashMap<>();
+
+        PgConnection listen() throws Exception {
+            PgConnectOptions options = new PgConnectOptions().setHost("localhost").setPort(postgres.getPort())
+                    .setUser("postgres").setDatabase("postgres");
+            PgConnection listener = PgConnection.connect(vertx, options).toCompletionStage().toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+            listener.notificationHandler(n -> {
+                if (QueueStore.EVENTS_CHANNEL.equals(n.getChannel())) {
+                    heard(n.getPayload(), Instant.now());
+                }
+            });
+            listener.query("LISTEN " + QueueStore.EVENTS_CHANNEL).execute().toCompletionStage()
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            return listener;
+        }
+
+        private void heard(String payload, Instant now) {
+            String[] parts = payload.split(":");
+            long deployment = Long.parseLong(parts[0]);
+            long upTo = Long.parseLong(parts[1]);
+            for (long seq = lastSeq.getOrDefault(deployment, 0L) + 1; seq <= upTo; seq++) {
+                committedAt.put(deployment + ":" + seq, now);
+            }
+            lastSeq.merge(deployment, upTo, Math::max);
+        }
+
+        /** When the line was announced; null if it never was. */
+        Instant committedAt(String id, long seq) {
+            return committedAt.get(id.substring(2) + ":" + seq);
+        }
+    }
+
+    private static String project(int buildSeconds, int lines) {
+        String name = "web-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        b.admin().body(Map.of("name", name, "provider", "simulator",
+                "target", Map.of("buildSeconds", buildSeconds, "logLines", lines))).post("/api/v1/projects")
+                .then().statusCode(201);
+        return name;
+    }
+
+    private static String deployOnA(String project) {
+        return a.admin().body(Map.of("project", project)).post("/api/v1/deployments")
+                .then().statusCode(202).extract().path("id");
+    }
+
+    private static void assertRanOnA(String id) {
+        assertThat(a.output()).contains("deployment " + id + " on simulator: claimed");
+        assertThat(b.output()).doesNotContain("deployment " + id + " on simulator: claimed");
+    }
+
+    /** The statuses a dashboard was told of for one deployment, in order. */
+    private static List<String> statuses(WsClient dashboard, String id) {
+        return dashboard.ofType("status").stream().filter(m -> id.equals(m.getString("deploymentId")))
+                .map(m -> m.getString("status")).toList();
     }
 
     private static byte[] randomBytes() {

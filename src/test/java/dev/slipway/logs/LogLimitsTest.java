@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.LongStream;
@@ -23,6 +24,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
@@ -90,14 +92,66 @@ class LogLimitsTest {
 
     @Test
     void retentionDeletesBatchAfterBatchUntilNothingIsDue() {
-        String id = deploy(simulatorProject(Map.of("buildSeconds", 0, "logLines", 10)), Map.of());
-        awaitReady(id);
-        pool.preparedQuery("update deployment set finished_at = now() - interval '31 days' where id = $1")
-                .execute(Tuple.of(Long.parseLong(id.substring(2)))).await().atMost(Duration.ofSeconds(10));
+        String project = simulatorProject(Map.of("buildSeconds", 0, "logLines", 10));
+        String old = deploy(project, Map.of());
+        awaitReady(old);
+        String recent = deploy(project, Map.of("supersede", false));
+        awaitReady(recent);
+        finishedDaysAgo(old, 31);
+        finishedDaysAgo(recent, 29);
 
-        // Ten lines, three per batch: four deletes, each in its own short transaction.
-        assertThat(retention.prune().await().atMost(Duration.ofSeconds(30))).isGreaterThanOrEqualTo(10);
-        assertThat(lines(id)).isEmpty();
+        List<Row> deletes = recordingDeletes(() -> retention.prune().await().atMost(Duration.ofSeconds(30)));
+
+        // Ten lines, three per batch: every delete but the last took a full batch, the last fewer (which is how
+        // the job knows nothing more is due), each in a transaction of its own.
+        List<Integer> sizes = deletes.stream().map(r -> r.getInteger("deleted")).toList();
+        assertThat(sizes).hasSizeGreaterThanOrEqualTo(4);
+        assertThat(sizes.subList(0, sizes.size() - 1)).containsOnly(3);
+        assertThat(sizes.get(sizes.size() - 1)).isLessThan(3);
+        assertThat(sizes.stream().mapToInt(Integer::intValue).sum()).isGreaterThanOrEqualTo(10);
+        assertThat(deletes.stream().map(r -> r.getLong("tx")).distinct()).hasSameSizeAs(deletes);
+        assertThat(lines(old)).isEmpty();
+        assertThat(lines(recent)).hasSize(10);
+    }
+
+    /**
+     * Runs {@code prune} while a statement-level trigger records each delete on {@code deployment_log}: how
+     * many rows it removed and in which transaction. Answers the deletes in order, after checking that their
+     * rows add up to what {@code prune} answered.
+     */
+    private List<Row> recordingDeletes(java.util.function.Supplier<Long> prune) {
+        run("create table if not exists test_log_deletes (n bigserial primary key, deleted int not null, tx bigint)");
+        run("truncate test_log_deletes");
+        run("""
+                create or replace function test_count_log_deletes() returns trigger language plpgsql as $$
+                begin
+                    insert into test_log_deletes (deleted, tx) select count(*), txid_current() from gone;
+                    return null;
+                end $$""");
+        run("""
+                create trigger test_log_deletes after delete on deployment_log referencing old table as gone
+                for each statement execute function test_count_log_deletes()""");
+        try {
+            long deleted = prune.get();
+            List<Row> rows = new ArrayList<>();
+            pool.query("select deleted, tx from test_log_deletes order by n").execute().await()
+                    .atMost(Duration.ofSeconds(10)).forEach(rows::add);
+            assertThat(rows.stream().mapToLong(r -> r.getInteger("deleted")).sum()).isEqualTo(deleted);
+            return rows;
+        } finally {
+            run("drop trigger test_log_deletes on deployment_log");
+            run("drop function test_count_log_deletes()");
+            run("drop table test_log_deletes");
+        }
+    }
+
+    private void run(String sql) {
+        pool.query(sql).execute().await().atMost(Duration.ofSeconds(10));
+    }
+
+    private void finishedDaysAgo(String id, int days) {
+        pool.preparedQuery("update deployment set finished_at = now() - $2 * interval '1 day' where id = $1")
+                .execute(Tuple.of(Long.parseLong(id.substring(2)), days)).await().atMost(Duration.ofSeconds(10));
     }
 
     private static void awaitReady(String id) {
