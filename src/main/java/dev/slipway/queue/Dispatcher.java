@@ -42,6 +42,7 @@ public class Dispatcher implements Tracker.FinishListener {
     private final MeterRegistry metrics;
     private final PgNotifications notifications;
     private final ProviderOutages outages;
+    private final BrokerPrefetch prefetch;
     /** Waiters for the claim pass that starts next; null while nobody waits. Guarded by {@code this}. */
     private CompletableFuture<Void> nextPass;
     /** Whether a claim pass is running. Guarded by {@code this}. */
@@ -49,7 +50,8 @@ public class Dispatcher implements Tracker.FinishListener {
     private volatile boolean stopping;
 
     public Dispatcher(QueueStore store, Tracker tracker, SlipwayConfig config, Replica replica,
-            MeterRegistry metrics, PgNotifications notifications, ProviderOutages outages) {
+            MeterRegistry metrics, PgNotifications notifications, ProviderOutages outages, BrokerPrefetch prefetch) {
+        this.prefetch = prefetch;
         this.notifications = notifications;
         this.outages = outages;
         this.store = store;
@@ -130,12 +132,16 @@ public class Dispatcher implements Tracker.FinishListener {
     }
 
     private void run(CompletableFuture<Void> pass) {
-        store.claim(replica.id(), config.queue().maxActive(), providerLimits(), config.queue().lease())
-                .invoke(claims -> claims.forEach(c -> {
+        int maxActive = config.queue().maxActive();
+        store.claim(replica.id(), maxActive, providerLimits(), config.queue().lease())
+                .invoke(claimed -> claimed.claims().forEach(c -> {
                     Log.infof("deployment %s on %s: claimed (attempt %d)", c.publicId(), c.provider(), c.attempts());
                     tracker.follow(c, false);
                 }))
-                .subscribe().with(claims -> ended(pass, null), failure -> {
+                .subscribe().with(claimed -> {
+                    prefetch.freeCapacity(maxActive - claimed.active());
+                    ended(pass, null);
+                }, failure -> {
                     Log.warnf("Claiming queued deployments failed: %s", failure.getMessage());
                     ended(pass, failure);
                 });

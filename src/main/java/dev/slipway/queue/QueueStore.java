@@ -48,11 +48,15 @@ public class QueueStore {
         this.json = json;
     }
 
+    /** What one claim pass took, and how many deployments were active across replicas once it had. */
+    public record ClaimPass(List<Claim> claims, int active) {
+    }
+
     /**
      * Claims queued deployments while capacity allows: highest priority first, then oldest; never more than
      * {@code maxActive} active in all, {@code providerLimits} per provider, one per project and environment.
      */
-    public Uni<List<Claim>> claim(String owner, int maxActive, Map<String, Integer> providerLimits, Duration lease) {
+    public Uni<ClaimPass> claim(String owner, int maxActive, Map<String, Integer> providerLimits, Duration lease) {
         String[] providers = providerLimits.keySet().toArray(String[]::new);
         Integer[] limits = providerLimits.values().toArray(Integer[]::new);
         String sql = """
@@ -76,20 +80,29 @@ public class QueueStore {
                     select id from ranked where provider_active + rank <= max_active
                     order by priority desc, id
                     limit greatest(0, $1 - (select coalesce(sum(n), 0) from active))
+                ), claimed as (
+                    update deployment d
+                    set status = 'STARTING', lease_owner = $4, lease_epoch = d.lease_epoch + 1,
+                        lease_expires_at = now() + $5 * interval '1 millisecond', attempts = d.attempts + 1,
+                        started_at = now(), updated_at = now(), status_reason = null
+                    from picked, project p
+                    where d.id = picked.id and p.id = d.project_id and d.status = 'QUEUED'
+                    returning %2$s, pg_notify('%3$s', d.id || ':' || d.log_seq || ':STARTING:1')
                 )
-                update deployment d
-                set status = 'STARTING', lease_owner = $4, lease_epoch = d.lease_epoch + 1,
-                    lease_expires_at = now() + $5 * interval '1 millisecond', attempts = d.attempts + 1,
-                    started_at = now(), updated_at = now(), status_reason = null
-                from picked, project p
-                where d.id = picked.id and p.id = d.project_id and d.status = 'QUEUED'
-                returning %2$s, pg_notify('%3$s', d.id || ':' || d.log_seq || ':STARTING:1')
+                -- One row even when nothing was claimed, to carry the count active before this pass.
+                select claimed.*, counted.active_before
+                from (select coalesce(sum(n), 0)::int as active_before from active) counted
+                left join claimed on true
                 """.formatted(DeploymentStatus.ACTIVE_SQL, CLAIM_COLUMNS, EVENTS_CHANNEL);
         return pool.withTransaction(conn -> conn.preparedQuery("select pg_advisory_xact_lock($1)")
                 .execute(Tuple.of(CLAIM_LOCK))
                 .chain(() -> conn.preparedQuery(sql).execute(Tuple.of(maxActive, providers, limits, owner,
                         lease.toMillis())))
-                .map(this::claims));
+                .map(rows -> {
+                    List<Claim> claims = claims(rows);
+                    int before = rows.iterator().next().getInteger("active_before");
+                    return new ClaimPass(claims, before + claims.size());
+                }));
     }
 
     /**
@@ -268,6 +281,9 @@ public class QueueStore {
     private List<Claim> claims(RowSet<Row> rows) {
         List<Claim> claims = new ArrayList<>(rows.size());
         for (Row r : rows) {
+            if (r.getValue("id") == null) {
+                continue; // the claim pass's row that only carries its count
+            }
             OffsetDateTime started = r.getOffsetDateTime("started_at");
             claims.add(new Claim(r.getLong("id"), r.getLong("lease_epoch"), r.getString("provider"),
                     r.getString("project"), readTarget(r.getString("target")), r.getString("repository_url"),

@@ -170,6 +170,70 @@ class QueueFailoverIT {
     }
 
     @Test
+    void overRabbitMqTheConsumersPrefetchIsTheCapacityLeft() throws Exception {
+        Map<String, String> broker = new HashMap<>(brokerOrSkip());
+        broker.put("SLIPWAY_QUEUE_MAX_ACTIVE", "4");
+        SlipwayProcess a = replica("prefetch", broker);
+        for (int p = 0; p < 3; p++) {
+            a.admin().body(Map.of("name", "pf-" + p, "provider", "simulator",
+                    "target", Map.of("buildSeconds", 300, "logLines", 1))).post("/api/v1/projects")
+                    .then().statusCode(201);
+        }
+        // Nothing runs yet: the whole limit is free.
+        await().atMost(Duration.ofSeconds(15)).until(() -> brokerPrefetchOf("replica-prefetch"), n -> n == 4);
+
+        String first = a.admin().body(Map.of("project", "pf-0")).post("/api/v1/deployments")
+                .then().statusCode(202).extract().path("id");
+        a.admin().body(Map.of("project", "pf-1")).post("/api/v1/deployments").then().statusCode(202);
+        await().atMost(Duration.ofSeconds(15)).until(() -> brokerPrefetchOf("replica-prefetch"), n -> n == 2);
+
+        a.admin().body(Map.of("project", "pf-2")).post("/api/v1/deployments").then().statusCode(202);
+        await().atMost(Duration.ofSeconds(15)).until(() -> brokerPrefetchOf("replica-prefetch"), n -> n == 1);
+
+        a.admin().post("/api/v1/deployments/" + first + "/cancel").then().statusCode(200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> brokerPrefetchOf("replica-prefetch"), n -> n == 2);
+    }
+
+    /**
+     * The channel-wide prefetch RabbitMQ holds for the replica's consumer, read from the broker with
+     * {@code rabbitmqctl}; skips the test, saying so, where that tool cannot reach the broker.
+     */
+    private static int brokerPrefetchOf(String hostname) throws Exception {
+        // Each replica names its connections "slipway <hostname>/<instance> <channel>".
+        Pattern name = Pattern.compile(
+                Pattern.quote("slipway " + hostname + "/") + "\\S+ deployment-requests-broker(?!-)");
+        String connection = rabbitmqctl("list_connections", "pid", "client_properties").lines()
+                .filter(line -> name.matcher(line).find()).map(line -> line.split("\\s+")[0]).findFirst().orElse(null);
+        if (connection == null) {
+            return -1;
+        }
+        return rabbitmqctl("list_channels", "connection", "consumer_count", "global_prefetch_count").lines()
+                .map(line -> line.split("\\s+"))
+                .filter(cols -> cols.length == 3 && cols[0].equals(connection) && cols[1].equals("1"))
+                .mapToInt(cols -> Integer.parseInt(cols[2])).findFirst().orElse(-1);
+    }
+
+    private static String rabbitmqctl(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("rabbitmqctl", "--quiet", "--no-table-headers"));
+        command.addAll(List.of(args));
+        Process process;
+        try {
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            process = null;
+        }
+        String out = process == null ? "" : new String(process.getInputStream().readAllBytes());
+        boolean ok = process != null && process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)
+                && process.exitValue() == 0;
+        if (!ok) {
+            System.out.println("SKIPPED: rabbitmqctl cannot read the broker here, so the prefetch test does not run: "
+                    + out.strip());
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(ok, "rabbitmqctl cannot read the broker");
+        return out;
+    }
+
+    @Test
     void refusesToStartOnAnExternalDatabaseWithoutAKeyring() {
         // Secrets written under a key nobody kept would be lost: without a keyring Slipway must not start.
         Map<String, String> env = Map.of(
