@@ -59,7 +59,7 @@ public final class LogRedactor {
     public static final int MAX_LINE_BYTES = 8 * 1024;
     private static final String CUT_MARK = " [cut]";
 
-    private static final Pattern TOKEN_SHAPES = Pattern.compile(String.join("|",
+    static final Pattern TOKEN_SHAPES = Pattern.compile(String.join("|",
             "(?i)(?<=bearer\\s)[A-Za-z0-9._~+/=-]{8,}",
             "slw_[A-Za-z0-9_-]{8,}",
             "gh[pousr]_[A-Za-z0-9]{20,}",
@@ -74,12 +74,45 @@ public final class LogRedactor {
         if (line == null) {
             return "";
         }
-        Matcher m = TOKEN_SHAPES.matcher(line);
-        String redacted = m.find() ? m.replaceAll(Matcher.quoteReplacement(REDACTED)) : line;
+        String redacted = line;
+        if (mayHoldTokenShape(line)) {
+            Matcher m = TOKEN_SHAPES.matcher(line);
+            redacted = m.find() ? m.replaceAll(Matcher.quoteReplacement(REDACTED)) : line;
+        }
         return cut(redacted);
     }
 
+    /**
+     * Whether the line contains a word every match of {@link #TOKEN_SHAPES} contains. Most build lines contain
+     * none, and this scan costs a fraction of the pattern, which tries each of its alternatives, lookbehinds
+     * included, at every position.
+     */
+    static boolean mayHoldTokenShape(String line) {
+        for (int i = 0, n = line.length(); i < n; i++) {
+            boolean hit = switch (line.charAt(i)) {
+                case 'b', 'B' -> line.regionMatches(true, i, "bearer", 0, 6);
+                case 's', 'S' -> line.startsWith("slw_", i) || line.regionMatches(true, i, "secret", 0, 6);
+                case 'g' -> line.startsWith("gh", i) || line.startsWith("github_pat_", i);
+                case 'x' -> line.startsWith("xox", i);
+                case 'A' -> line.startsWith("AKIA", i) || line.regionMatches(true, i, "api", 0, 3);
+                case 'a' -> line.regionMatches(true, i, "api", 0, 3);
+                case 'e' -> line.startsWith("eyJ", i);
+                case 'p', 'P' -> line.regionMatches(true, i, "passw", 0, 5);
+                case 't', 'T' -> line.regionMatches(true, i, "token", 0, 5);
+                default -> false;
+            };
+            if (hit) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static String cut(String line) {
+        // A char is at most 3 bytes of UTF-8 (a surrogate pair, two chars, is 4): short lines need no encoding.
+        if (line.length() <= MAX_LINE_BYTES / 3) {
+            return line;
+        }
         byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
         if (bytes.length <= MAX_LINE_BYTES) {
             return line;
