@@ -64,6 +64,39 @@ class ProjectResourceTest {
                 .then().statusCode(400).body("errors.field", hasItem("target.project"));
     }
 
+    /**
+     * Each provider's adapter checks its own target: every wrong field is named in one RFC 9457 answer, for a new
+     * project and for a change to an existing one, and a refused change leaves the stored target as it was.
+     */
+    @Test
+    void eachProvidersTargetIsCheckedFieldByFieldInOneProblem() {
+        refusedTarget("vercel", Map.of("project", " ", "teamId", 7, "region", "iad1"),
+                "target.project", "target.teamId", "target.region");
+        refusedTarget("railway", Map.of("projectId", "prj-1", "serviceId", 5, "credential", "Not A Name"),
+                "target.credential", "target.environmentId", "target.serviceId");
+        refusedTarget("render", Map.of("ownerId", "", "plan", "free"),
+                "target.serviceId", "target.ownerId", "target.plan");
+
+        String name = uniqueName("x");
+        admin().body(Map.of("name", name, "provider", "render", "target", Map.of("serviceId", "srv-abc")))
+                .post("/api/v1/projects").then().statusCode(201);
+        admin().body(Map.of("target", Map.of("serviceId", "srv-abc", "ownerId", 12))).patch("/api/v1/projects/" + name)
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("errors.field", org.hamcrest.Matchers.contains("target.ownerId"));
+        admin().get("/api/v1/projects/" + name).then().statusCode(200)
+                .body("target", equalTo(Map.of("serviceId", "srv-abc")));
+    }
+
+    private static void refusedTarget(String provider, Map<String, Object> target, String... fields) {
+        admin().body(Map.of("name", uniqueName("x"), "provider", provider, "target", target))
+                .post("/api/v1/projects")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("status", equalTo(400))
+                .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder(fields))
+                .body("errors.message", org.hamcrest.Matchers.everyItem(org.hamcrest.Matchers.not(
+                        org.hamcrest.Matchers.emptyOrNullString())));
+    }
+
     @Test
     void unknownProviderIsUnprocessable() {
         admin().body(Map.of("name", uniqueName("x"), "provider", "heroku")).post("/api/v1/projects")

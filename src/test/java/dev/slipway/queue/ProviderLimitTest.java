@@ -1,7 +1,9 @@
 package dev.slipway.queue;
 
 import static dev.slipway.support.Api.admin;
+import static dev.slipway.support.Api.as;
 import static dev.slipway.support.Api.deploy;
+import static dev.slipway.support.Api.key;
 import static dev.slipway.support.Api.simulatorProject;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -14,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+
+import dev.slipway.support.Api;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -47,6 +51,39 @@ class ProviderLimitTest {
                 .getString("status"))));
 
         assertThat(mostAtOnce(ids)).isEqualTo(2);
+    }
+
+    /**
+     * {@code GET /api/v1/providers} shows the simulator's own limit, how many of its deployments are active (never
+     * more than that limit) and how many wait behind them; a provider without its own limit shows the global one.
+     * Counts come from the database, so earlier tests' unfinished deployments may add to {@code queued}.
+     */
+    @Test
+    void providersShowsEachProvidersLimitAndItsActiveAndQueuedDeployments() {
+        List<String> ids = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                ids.add(deploy(simulatorProject(Map.of("buildSeconds", 600, "logLines", 1)), Map.of()));
+            }
+            String viewer = key("viewer");
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                JsonPath providers = as(viewer).get("/api/v1/providers").then().statusCode(200).extract().jsonPath();
+                return providers.getInt("find { it.name == 'simulator' }.active") == 2
+                        && providers.getInt("find { it.name == 'simulator' }.queued") >= 2;
+            });
+
+            JsonPath providers = as(viewer).get("/api/v1/providers").then().statusCode(200).extract().jsonPath();
+            assertThat(providers.getInt("find { it.name == 'simulator' }.maxActive")).isEqualTo(2);
+            assertThat(providers.getBoolean("find { it.name == 'simulator' }.configured")).isTrue();
+            assertThat(providers.getString("find { it.name == 'simulator' }.circuit")).isEqualTo("CLOSED");
+            assertThat(providers.getString("find { it.name == 'simulator' }.lastError")).isNull();
+            assertThat(providers.getList("name")).containsExactly("railway", "render", "simulator", "vercel");
+            assertThat(providers.getList("maxActive", Integer.class)).containsExactly(5, 5, 2, 5);
+            assertThat(ids.stream().filter(id -> "QUEUED".equals(get(id).getString("status"))).count())
+                    .isGreaterThanOrEqualTo(2);
+        } finally {
+            ids.forEach(Api::cancelIfOpen);
+        }
     }
 
     /** The largest number of the deployments that were active at one moment: a sweep over starts and finishes. */

@@ -39,7 +39,9 @@ import io.vertx.core.json.JsonObject;
  * <li>{@code lostid}: the first deploy creates the deployment but its answer has no id, and the deployment is left
  * out of the first {@link #LAGGING_LISTS} deployment lists; then like {@code happy};</li>
  * <li>{@code garbled}: every status answer is an HTML page; {@code hiccup}: the first two are;</li>
- * <li>{@code badvars}: the variable upsert answers a validation error that quotes the first value.</li>
+ * <li>{@code badvars}: the variable upsert answers a validation error that quotes the first value;</li>
+ * <li>{@code missing}: every deploy answers "Service not found" (HTTP 200, as Railway sends its errors) and creates
+ * nothing.</li>
  * </ul>
  * Only {@link #TOKEN} is accepted; others get Railway's "Not Authorized". {@code startDate} of the log queries is
  * taken as exclusive, the harder case for a cursor. Tests read what arrived at {@code GET /_fake/requests} (never
@@ -174,6 +176,10 @@ public class FakeRailway implements QuarkusTestResourceLifecycleManager {
             r.response().setStatusCode(429).putHeader("Retry-After", "2").putHeader("Content-Type",
                     "application/json").end(new JsonObject().put("errors", new JsonArray()
                             .add(new JsonObject().put("message", "Too many requests"))).encode());
+            return;
+        }
+        if (scenario(service).equals("missing")) {
+            errors(r, "Service not found", "NOT_FOUND");
             return;
         }
         if (scenario(service).equals("burst") && n <= 3) {

@@ -156,6 +156,23 @@ class RailwayProviderTest {
         assertThat(requests(service, null)).hasSize(1);
     }
 
+    /**
+     * A GraphQL error about the request itself arrives with HTTP 200 like a success; it is read before {@code data}
+     * and fails the deployment at once with Railway's words, without a retry or a look for a deployment.
+     */
+    @Test
+    void aGraphQLErrorAboutTheInputWithHttp200FailsAtOnceWithRailwaysMessage() {
+        String service = uniqueName("missing");
+        String id = deploy(project(service, credential()), Map.of());
+
+        JsonPath done = awaitEnd(id);
+        assertThat(done.getString("status")).isEqualTo("FAILED");
+        assertThat(done.getString("statusReason"))
+                .isEqualTo("Railway rejected the deploy of service " + service + ": Service not found");
+        assertThat(done.getString("providerDeploymentId")).isNull();
+        assertThat(requests(service, null)).singleElement().satisfies(r -> assertThat(r.get("op")).isEqualTo("deploy"));
+    }
+
     @Test
     void aTransientErrorAfterCreatingAndA503BurstStillMakeExactlyOneDeployment() {
         String service = uniqueName("flaky");

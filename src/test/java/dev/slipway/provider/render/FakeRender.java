@@ -26,7 +26,8 @@ import io.vertx.core.json.JsonObject;
  * {@code srv-failed-...} ends build_failed; {@code srv-envflaky-...} answers its first three variable upserts with
  * 503, then like happy;
  * {@code srv-flaky-...} answers its first three triggers 503 without creating anything;
- * {@code srv-limited-...} answers its first trigger 429 with {@code Retry-After: 2}; {@code srv-slow-...} builds
+ * {@code srv-limited-...} answers its first trigger 429 with {@code Retry-After: 2}, {@code srv-dated-...} with
+ * {@code Retry-After} as an HTTP date three seconds ahead (whole seconds, so 2-3 s); {@code srv-slow-...} builds
  * until it is cancelled; {@code srv-garbled-...} answers every status read with a non-JSON page,
  * {@code srv-hiccup-...} only its second one. Every service is at
  * {@code https://<serviceId>.onrender.com}. Variables ({@code PUT /services/{serviceId}/env-vars/{envVarKey}} with
@@ -39,6 +40,10 @@ public class FakeRender implements QuarkusTestResourceLifecycleManager {
     static final String TOKEN = "rnd_fake_render_api_key_0042";
     /** How many lists of its service's deploys a {@code srv-lagging-} deploy is left out of. */
     static final int LAGGING_LISTS = 3;
+
+    /** The IMF-fixdate form of an HTTP date, as servers send it. */
+    private static final java.time.format.DateTimeFormatter HTTP_DATE = java.time.format.DateTimeFormatter
+            .ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.ENGLISH);
 
     private Vertx vertx;
     private final List<JsonObject> requests = new CopyOnWriteArrayList<>();
@@ -134,6 +139,12 @@ public class FakeRender implements QuarkusTestResourceLifecycleManager {
         }
         if (service.startsWith("srv-limited-") && n == 1) {
             r.response().setStatusCode(429).putHeader("Retry-After", "2").putHeader("Content-Type",
+                    "application/json").end(new JsonObject().put("message", "rate limit exceeded").encode());
+            return;
+        }
+        if (service.startsWith("srv-dated-") && n == 1) {
+            String date = HTTP_DATE.format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(3));
+            r.response().setStatusCode(429).putHeader("Retry-After", date).putHeader("Content-Type",
                     "application/json").end(new JsonObject().put("message", "rate limit exceeded").encode());
             return;
         }

@@ -121,6 +121,20 @@ class RenderFaultsTest {
     }
 
     @Test
+    void aRetryAfterGivenAsAnHttpDateIsWaitedOutUntilThatDate() {
+        String service = uniqueName("srv-dated");
+        String id = deploy(project(service, credential(), "tea-owner"), Map.of());
+
+        assertThat(awaitEnd(id).getString("status")).isEqualTo("READY");
+        long limitedAt = at(requests(service, "POST", "/services/" + service + "/deploys").get(0));
+        long next = requests(service, null, null).stream().mapToLong(RenderFaultsTest::at)
+                .filter(at -> at > limitedAt).min().orElseThrow();
+        // The date named a whole second more than two seconds after the 429.
+        assertThat(next - limitedAt).isGreaterThanOrEqualTo(2000);
+        assertThat(deploys(service)).hasSize(1);
+    }
+
+    @Test
     void anOutageOpensTheBreakerDeploymentsWaitAndOtherProvidersGoOn() {
         fakeDown(true);
         try {

@@ -108,6 +108,24 @@ class RenderWebhookTest {
     }
 
     @Test
+    void theFiveMinuteWindowHoldsOnBothSidesOfNow() {
+        String service = uniqueName("srv-happy");
+        String id = started(deploy(project(service), Map.of()));
+        awaitFirstPoll(id);
+        String event = event("deploy_started", service);
+
+        // Just outside the window, either way: refused like a bad signature.
+        hook("msg_" + UUID.randomUUID(), now() - 310, event, WebhooksOn.RENDER_SECRET).then().statusCode(401);
+        hook("msg_" + UUID.randomUUID(), now() + 310, event, WebhooksOn.RENDER_SECRET).then().statusCode(401);
+        // Just inside it: a Render retry of a few minutes ago still makes the tracker poll.
+        hook("msg_" + UUID.randomUUID(), now() - 290, event, WebhooksOn.RENDER_SECRET).then().statusCode(204);
+        await().atMost(Duration.ofSeconds(5)).until(() -> "BUILDING".equals(field(id, "status")));
+        // Once the accepted one's poll request arrived, a refused one's would have too.
+        await().atMost(Duration.ofSeconds(5)).until(() -> probe.count(row(id)) >= 1);
+        assertThat(probe.count(row(id))).isEqualTo(1);
+    }
+
+    @Test
     void aWebhookAboutAServiceSlipwayDoesNotFollowIsAcknowledgedAndIgnored() {
         String service = uniqueName("srv-happy");
         String id = started(deploy(project(service), Map.of()));
