@@ -139,6 +139,8 @@ public class Tracker {
         private boolean triggerAttempted;
         private volatile boolean stopped;
         private long timer = -1;
+        /** A webhook asked for a poll since the current step began (or while none was pending). */
+        private volatile boolean wakeRequested;
         /** Loaded before the first step; until then only token shapes are known. */
         private DeploymentSecrets.InPlay inPlay;
         private LogRedactor redactor = LogRedactor.SHAPES_ONLY;
@@ -164,8 +166,12 @@ public class Tracker {
             }
         }
 
-        /** Only a pending timer is replaced, so steps still never overlap. */
+        /**
+         * Only a pending timer is replaced, so steps still never overlap; a wake-up during a step is remembered and
+         * the next step follows that one at once, since the step may have read the provider before the change.
+         */
         void wake() {
+            wakeRequested = true;
             long pending = timer;
             if (pending >= 0 && vertx.cancelTimer(pending)) {
                 timer = -1;
@@ -177,6 +183,9 @@ public class Tracker {
             if (stopped) {
                 return;
             }
+            if (wakeRequested) {
+                delay = Duration.ZERO;
+            }
             if (delay.isZero()) {
                 vertx.runOnContext(this::step);
             } else {
@@ -186,6 +195,7 @@ public class Tracker {
 
         private void step() {
             timer = -1;
+            wakeRequested = false;
             if (stopped) {
                 return;
             }

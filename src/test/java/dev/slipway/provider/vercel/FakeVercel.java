@@ -34,7 +34,9 @@ import io.vertx.core.json.JsonObject;
  * {@code upsert=true} and a name Vercel reserves ({@link #RESERVED}) are refused with 400.
  * Only {@link #TOKEN} is accepted. Tests read what the fake received at {@code GET /_fake/requests} (the token
  * itself is never recorded) and switch a total outage on and off with {@code POST /_fake/down?on=true|false}.
- * {@code POST /_fake/stall?on=true} holds every answer until {@code on=false}, which answers the held requests
+ * {@code POST /_fake/slow-status?ms=N} sends the answers to status reads of {@code hold} deployments N ms after
+ * deciding them on arrival. {@code POST /_fake/stall?on=true} holds every answer until {@code on=false}, which
+ * answers the held requests
  * that are still open with 503 (a hanging API that then fails).
  */
 public class FakeVercel implements QuarkusTestResourceLifecycleManager {
@@ -50,6 +52,8 @@ public class FakeVercel implements QuarkusTestResourceLifecycleManager {
     private final AtomicInteger ids = new AtomicInteger();
     private final AtomicBoolean down = new AtomicBoolean();
     private final AtomicBoolean stall = new AtomicBoolean();
+    /** How long answers to status reads wait before they are sent; they are decided on arrival. */
+    private final java.util.concurrent.atomic.AtomicLong slowStatus = new java.util.concurrent.atomic.AtomicLong();
     private final List<HttpServerRequest> stalled = new CopyOnWriteArrayList<>();
     private final Map<String, Map<String, JsonObject>> env = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> envPosts = new ConcurrentHashMap<>();
@@ -122,6 +126,9 @@ public class FakeVercel implements QuarkusTestResourceLifecycleManager {
                     return true;
                 });
             }
+            r.response().setStatusCode(204).end();
+        } else if (r.path().equals("/_fake/slow-status")) {
+            slowStatus.set(Long.parseLong(r.getParam("ms")));
             r.response().setStatusCode(204).end();
         } else if (r.path().equals("/_fake/finish")) {
             deployments.values().stream().filter(d -> d.getString("name").equals(r.getParam("project")))
@@ -226,8 +233,14 @@ public class FakeVercel implements QuarkusTestResourceLifecycleManager {
         if (d.getBoolean("canceled")) {
             ok(r, view(d, "CANCELED", null));
         } else if ("hold".equals(scenario)) {
-            ok(r, d.getBoolean("finished", false) ? view(d, "READY", "PROMOTED")
-                    : view(d, k == 0 ? "QUEUED" : "BUILDING", null));
+            JsonObject answer = d.getBoolean("finished", false) ? view(d, "READY", "PROMOTED")
+                    : view(d, k == 0 ? "QUEUED" : "BUILDING", null);
+            long slow = slowStatus.get();
+            if (slow > 0) {
+                vertx.setTimer(slow, t -> ok(r, answer));
+            } else {
+                ok(r, answer);
+            }
         } else if (k == 0) {
             ok(r, view(d, "QUEUED", null));
         } else if (k == 1 || "cancel".equals(scenario)) {

@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.equalTo;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -125,6 +126,43 @@ class VercelWebhookTest {
         } finally {
             Api.cancelIfOpen(id);
         }
+    }
+
+    @Test
+    void aWebhookThatArrivesDuringAPollIsFollowedByAnotherPollAtOnce() {
+        String vercelProject = uniqueName("hold");
+        String id = Api.deploy(project(vercelProject), Map.of());
+        try {
+            await().atMost(Duration.ofSeconds(15)).until(() -> deployment(id, "providerDeploymentId") != null);
+            String providerId = deployment(id, "providerDeploymentId");
+            slowStatus(1_500);
+            long readsBefore = statusReads(providerId);
+            String created = event("deployment.created", providerId, id, System.currentTimeMillis());
+            hook(created, sign(created, SECRET)).then().statusCode(204);
+            // That poll has read the state (still building) and waits for its answer when the build ends.
+            await().atMost(Duration.ofSeconds(5)).until(() -> statusReads(providerId) > readsBefore);
+            RestAssured.given().post(fake() + "/_fake/finish?project=" + vercelProject).then().statusCode(204);
+            String succeeded = event("deployment.succeeded", providerId, id, System.currentTimeMillis());
+            hook(succeeded, sign(succeeded, SECRET)).then().statusCode(204);
+
+            // Polls are 20 s apart here: READY this soon means the second webhook was not lost behind the first.
+            await().atMost(Duration.ofSeconds(8)).until(() -> "READY".equals(deployment(id, "status")));
+        } finally {
+            slowStatus(0);
+            Api.cancelIfOpen(id);
+        }
+    }
+
+    private static void slowStatus(long millis) {
+        RestAssured.given().post(fake() + "/_fake/slow-status?ms=" + millis).then().statusCode(204);
+    }
+
+    /** How many times the fake was asked for this deployment's state. */
+    private static long statusReads(String providerId) {
+        List<Map<String, Object>> all = RestAssured.given().get(fake() + "/_fake/requests").then().statusCode(200)
+                .extract().jsonPath().getList("$");
+        return all.stream().filter(r -> "GET".equals(r.get("method"))
+                && ("/v13/deployments/" + providerId).equals(r.get("path"))).count();
     }
 
     @Test
