@@ -194,6 +194,11 @@ public final class ProviderHttp {
             return ProviderException.terminal(title + " rejected the token (401); store a valid one with PUT "
                     + "/api/v1/credentials/{name}");
         }
+        if (status == 403 && invalidToken(answer.body())) {
+            // Vercel answers an unknown or expired token with 403 and error.invalidToken rather than 401.
+            return ProviderException.terminal(title + " rejected the token (403); store a valid one with PUT "
+                    + "/api/v1/credentials/{name}");
+        }
         String message = withoutSecrets(message(answer.body()), secrets);
         String detail = message == null ? "" : ": " + message;
         if (status == 403) {
@@ -204,6 +209,14 @@ public final class ProviderHttp {
             return ProviderException.terminal(title + " does not know " + what + " (404)" + detail);
         }
         return ProviderException.terminal(title + " rejected " + what + " (" + status + ")" + detail);
+    }
+
+    private boolean invalidToken(String body) {
+        try {
+            return body != null && json.readTree(body).path("error").path("invalidToken").asBoolean(false);
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private String message(String body) {

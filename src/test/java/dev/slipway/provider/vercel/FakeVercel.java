@@ -94,7 +94,10 @@ public class FakeVercel implements QuarkusTestResourceLifecycleManager {
         } else if (down.get()) {
             r.response().setStatusCode(503).end("<html>Service Unavailable</html>");
         } else if (!good) {
-            error(r, 401, "forbidden", "Not authorized");
+            // What Vercel answers for a token it does not know: 403, flagged as an invalid token.
+            r.response().setStatusCode(403).putHeader("Content-Type", "application/json")
+                    .end(new JsonObject().put("error", new JsonObject().put("code", "forbidden")
+                            .put("message", "Not authorized").put("invalidToken", true)).encode());
         } else if ("POST".equals(r.method().name()) && "/v13/deployments".equals(path)) {
             create(r, json);
         } else if ("POST".equals(r.method().name()) && path.matches("/v10/projects/[^/]+/env")) {

@@ -170,7 +170,7 @@ class VercelProviderTest {
 
         JsonPath done = awaitEnd(id);
         assertThat(done.getString("status")).isEqualTo("FAILED");
-        assertThat(done.getString("statusReason")).startsWith("Vercel rejected the token (401)")
+        assertThat(done.getString("statusReason")).startsWith("Vercel rejected the token (403)")
                 .doesNotContain("not-the-right-vercel-token-9999");
         assertThat(requests(vercelProject, null, null)).hasSize(1);
     }
