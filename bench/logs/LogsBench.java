@@ -56,17 +56,20 @@ public final class LogsBench {
         EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(work.resolve("pg"))
                 .setCleanDataDirectory(true).setServerConfig("max_connections", "100").start();
         Vertx vertx = Vertx.vertx();
+        Result slipway;
+        Result baseline;
         try {
-            Result slipway = runSlipway(vertx, jar, work, pg.getPort());
+            slipway = runSlipway(vertx, jar, work, pg.getPort());
             print("slipway ", slipway);
-            Result baseline = runBaseline(vertx, work);
+            baseline = runBaseline(vertx, work);
             print("baseline", baseline);
-            System.out.printf("ratio (slipway / baseline, delivered msgs/s): %.2f%n",
-                    slipway.deliveredPerSecond() / baseline.deliveredPerSecond());
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             pg.close();
         }
+        // After the shutdown, whose log lines (the embedded PostgreSQL's) would otherwise come after it.
+        System.out.printf("ratio (slipway / baseline, delivered msgs/s): %.2f%n",
+                slipway.deliveredPerSecond() / baseline.deliveredPerSecond());
     }
 
     /** What one run measured. */

@@ -135,7 +135,7 @@ public class EventSocket {
                 for (DeploymentEvents.Event event : batch) {
                     String text = event == RESYNC ? encode(StreamMessage.resync())
                             : encode(StreamMessage.status("d-" + event.deploymentId(), event.status(),
-                                    reasons.get(event.deploymentId())));
+                                    reasonOf(event, reasons.get(event.deploymentId()))));
                     open.values().forEach(d -> d.send(text));
                 }
             } finally {
@@ -145,16 +145,29 @@ public class EventSocket {
         });
     }
 
-    private Uni<Map<Long, String>> reasons(List<DeploymentEvents.Event> batch) {
+    /** A deployment's status and reason as read for a batch. */
+    private record Current(String status, String reason) {
+    }
+
+    /**
+     * The reason read belongs to the status read: a change that a later one has already overtaken is sent without
+     * it, rather than with a reason written for another status.
+     */
+    private static String reasonOf(DeploymentEvents.Event event, Current current) {
+        return current != null && current.status().equals(event.status()) ? current.reason() : null;
+    }
+
+    private Uni<Map<Long, Current>> reasons(List<DeploymentEvents.Event> batch) {
         Long[] ids = batch.stream().filter(e -> e != RESYNC).map(DeploymentEvents.Event::deploymentId).distinct()
                 .toArray(Long[]::new);
         if (ids.length == 0) {
             return Uni.createFrom().item(Map.of());
         }
-        return pool.preparedQuery("select id, status_reason from deployment where id = any($1)")
+        return pool.preparedQuery("select id, status, status_reason from deployment where id = any($1)")
                 .execute(Tuple.of(ids)).map(rows -> {
-                    Map<Long, String> reasons = new HashMap<>();
-                    rows.forEach(r -> reasons.put(r.getLong("id"), r.getString("status_reason")));
+                    Map<Long, Current> reasons = new HashMap<>();
+                    rows.forEach(r -> reasons.put(r.getLong("id"),
+                            new Current(r.getString("status"), r.getString("status_reason"))));
                     return reasons;
                 });
     }

@@ -38,6 +38,11 @@ public class LogFanout {
 
     /** Lines read from the database per query, at most. */
     static final int PAGE = 1000;
+    /**
+     * How long a channel waits before reading again after a read failed. Without a retry its viewers would wait
+     * for the next notification, and a deployment that has finished sends none.
+     */
+    static final long RETRY_MILLIS = 1000;
 
     private final Pool pool;
     private final io.vertx.core.Vertx timers;
@@ -214,17 +219,30 @@ public class LogFanout {
         }
 
         private void readFailed(Throwable e) {
+            boolean retry;
             synchronized (this) {
+                retry = !(e instanceof ProblemException);
                 if (e instanceof ProblemException p) {
                     missing = p;
                 } else {
-                    // Read the status again with the next event; the lines are re-read from head anyway.
+                    // Read the status again; the lines are re-read from head anyway.
                     statusDirty = true;
-                    Log.warnf("Reading deployment d-%d for its live viewers failed: %s", id, e.getMessage());
+                    Log.warnf("Reading deployment d-%d for its live viewers failed (retrying): %s", id,
+                            e.getMessage());
                 }
             }
             wakeAll();
             readDone();
+            if (retry) {
+                later(RETRY_MILLIS, this::retry);
+            }
+        }
+
+        /** Reads again after a failure, as long as this channel still has viewers. */
+        private void retry() {
+            if (!viewers.isEmpty() && channels.get(id) == this) {
+                refresh();
+            }
         }
 
         private void readDone() {

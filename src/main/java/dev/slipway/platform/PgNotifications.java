@@ -28,7 +28,12 @@ public class PgNotifications {
     /** The {@code application_name} of the listening connection. */
     public static final String APPLICATION_NAME = "slipway-notifications";
 
+    /** How long after a failed or lost connection listening is tried again. */
+    static final long RECONNECT_MILLIS = 500;
+
+    private final Vertx vertx;
     private final PgSubscriber subscriber;
+    private volatile boolean stopped;
 
     public PgNotifications(Vertx vertx, @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
             @ConfigProperty(name = "quarkus.datasource.username") Optional<String> user,
@@ -39,7 +44,8 @@ public class PgNotifications {
         password.ifPresent(options::setPassword);
         // Named, so an operator (or a test) can tell this connection apart in pg_stat_activity.
         options.addProperty("application_name", APPLICATION_NAME);
-        this.subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 500L);
+        this.vertx = vertx;
+        this.subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> RECONNECT_MILLIS);
     }
 
     /**
@@ -60,12 +66,35 @@ public class PgNotifications {
 
     /** Connects once every feature registered its channels at start-up. */
     void onStart(@Observes @Priority(5000) StartupEvent event) {
+        connect();
+    }
+
+    /**
+     * The subscriber's reconnect policy only covers a connection that was up and dropped; a first connection
+     * that fails is closed and tried again here, or this replica would never hear another replica.
+     */
+    private void connect() {
         subscriber.connect().subscribe().with(
                 x -> Log.debug("Listening for notifications from other replicas"),
-                e -> Log.warnf("Could not listen for notifications (retrying): %s", e.getMessage()));
+                e -> {
+                    Log.warnf("Could not listen for notifications (retrying in %d ms): %s", RECONNECT_MILLIS,
+                            e.getMessage());
+                    subscriber.close().subscribe().with(x -> retry(), f -> retry());
+                });
+    }
+
+    private void retry() {
+        if (!stopped) {
+            vertx.setTimer(RECONNECT_MILLIS, id -> {
+                if (!stopped) {
+                    connect();
+                }
+            });
+        }
     }
 
     void onStop(@Observes ShutdownEvent event) {
+        stopped = true;
         subscriber.closeAndAwait();
     }
 }

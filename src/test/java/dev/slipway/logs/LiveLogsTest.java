@@ -19,6 +19,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import dev.slipway.queue.QueueStore;
 import dev.slipway.support.SseClient;
 import dev.slipway.support.WsClient;
 import io.quarkus.test.junit.QuarkusTest;
@@ -28,6 +29,8 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 /** Live logs as a browser or a bot sees them: WebSocket and Server-Sent Events. */
 @QuarkusTest
@@ -35,6 +38,9 @@ class LiveLogsTest {
 
     @Inject
     Vertx vertx;
+
+    @Inject
+    Pool pool;
 
     @Test
     void webSocketSendsHistoryThenLiveLinesThenEndAndCloses() throws Exception {
@@ -136,6 +142,36 @@ class LiveLogsTest {
         List<String> states = session.ofType("status").stream().filter(m -> id.equals(m.getString("deploymentId")))
                 .map(m -> m.getString("status")).toList();
         assertThat(states).startsWith("QUEUED", "STARTING").endsWith("READY");
+        session.socket.close();
+    }
+
+    @Test
+    void eventsSocketSendsAReasonOnlyWithTheStatusItWasWrittenFor() throws Exception {
+        String id = deploy(simulatorProject(Map.of("buildSeconds", 3600, "logLines", 0)), Map.of());
+        admin().post("/api/v1/deployments/" + id + "/cancel").then().statusCode(200);
+        Session session = connect("/ws/events", ADMIN_KEY);
+        // The dashboard hears changes once its feed has started: announce a deployment that does not exist until
+        // it arrives.
+        long probe = 800_000_000L + System.nanoTime() % 100_000_000L;
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            pool.preparedQuery("select pg_notify($1, $2)").execute(Tuple.of(QueueStore.EVENTS_CHANNEL,
+                    probe + ":0:READY:1")).await().atMost(Duration.ofSeconds(10));
+            return session.ofType("status").stream().anyMatch(m -> ("d-" + probe).equals(m.getString("deploymentId")));
+        });
+
+        // A change the cancel has already overtaken, then the cancel, announced together: the dashboard reads the
+        // reason once, and it was written for CANCELED, not for BUILDING.
+        pool.preparedQuery("select pg_notify($1, $2), pg_notify($1, $3)").execute(Tuple.of(
+                QueueStore.EVENTS_CHANNEL, id.substring(2) + ":0:BUILDING:1", id.substring(2) + ":0:CANCELED:1"))
+                .await().atMost(Duration.ofSeconds(10));
+        await().atMost(Duration.ofSeconds(10)).until(() -> session.ofType("status").stream()
+                .anyMatch(m -> id.equals(m.getString("deploymentId")) && "CANCELED".equals(m.getString("status"))));
+
+        List<JsonObject> mine = session.ofType("status").stream().filter(m -> id.equals(m.getString("deploymentId")))
+                .toList();
+        assertThat(mine).extracting(m -> m.getString("status")).containsExactly("BUILDING", "CANCELED");
+        assertThat(mine.get(0).getString("statusReason")).isNull();
+        assertThat(mine.get(1).getString("statusReason")).startsWith("canceled by ");
         session.socket.close();
     }
 

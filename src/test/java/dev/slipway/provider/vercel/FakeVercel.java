@@ -28,7 +28,8 @@ import io.vertx.core.json.JsonObject;
  * <li>{@code limited}: the first create answers 429 with {@code Retry-After: 2};</li>
  * <li>{@code garbled}: every status answer is an HTML page; {@code hiccup}: the first two are;</li>
  * <li>{@code hold}: builds until {@code POST /_fake/finish?project=...}, then READY;</li>
- * <li>{@code envflaky}: the first three variable upserts answer 503 and store nothing, then like {@code happy}.</li>
+ * <li>{@code envflaky}: the first three variable upserts answer 503 and store nothing, then like {@code happy};</li>
+ * <li>{@code noisy}: like {@code happy}, with {@link #NOISY_LINE} in place of its second build line.</li>
  * </ul>
  * Variables ({@code POST /v10/projects/{idOrName}/env}) are kept per project; an existing key without
  * {@code upsert=true} and a name Vercel reserves ({@link #RESERVED}) are refused with 400.
@@ -44,6 +45,9 @@ public class FakeVercel implements QuarkusTestResourceLifecycleManager {
     static final String TOKEN = "vercel_fake_token_for_tests_0042";
     /** Some of the names Vercel reserves for its runtime; a variable cannot take them. */
     static final List<String> RESERVED = List.of("AWS_REGION", "AWS_ACCESS_KEY_ID", "TZ", "LAMBDA_TASK_ROOT");
+
+    /** A build line that prints a GitHub token and runs to 20,000 bytes of two-byte characters. */
+    static final String NOISY_LINE = "pushing with ghp_" + "A1b2C3d4E5".repeat(4) + " " + "é".repeat(10_000);
 
     private Vertx vertx;
     private final List<JsonObject> requests = new CopyOnWriteArrayList<>();
@@ -267,7 +271,8 @@ public class FakeVercel implements QuarkusTestResourceLifecycleManager {
                 ? List.of(event("command", t + 1, "Running \"npm run build\""),
                         event("stderr", t + 2, "Error: Command \"npm run build\" exited with 1"))
                 : List.of(event("command", t + 1, "Running \"npm run build\""),
-                        event("stdout", t + 2, "Compiled successfully"),
+                        event("stdout", t + 2, "noisy".equals(scenario(d.getString("name"))) ? NOISY_LINE
+                                : "Compiled successfully"),
                         event("stdout", t + 2, "Collecting page data"),
                         new JsonObject().put("type", "deployment-state").put("created", t + 3)
                                 .put("payload", new JsonObject().put("info", new JsonObject()

@@ -12,6 +12,7 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -93,6 +94,22 @@ class VercelProviderTest {
         assertThat(body).doesNotContainKey("target").containsEntry("gitSource", Map.of("type", "github",
                 "org", "acme", "repo", "shop", "ref", "main", "sha", sha));
         assertThat(post.get("query").toString()).contains("teamId=team_from_target");
+    }
+
+    @Test
+    void aBuildLineOverEightKibIsStoredAndStreamedCutAndWithoutTheTokenItPrinted() {
+        String id = deploy(project(uniqueName("noisy"), credential(null), null), Map.of());
+        assertThat(awaitEnd(id).getString("status")).isEqualTo("READY");
+
+        String stored = admin().get("/api/v1/deployments/" + id + "/logs").then().statusCode(200).extract()
+                .jsonPath().getList("items.message", String.class).get(1);
+        assertThat(stored).startsWith("pushing with [redacted] éé").endsWith("é [cut]").doesNotContain("ghp_");
+        // Cut at a character boundary, as close to 8 KiB as a two-byte character allows.
+        assertThat(stored.getBytes(StandardCharsets.UTF_8).length).isBetween(8 * 1024 - 1, 8 * 1024);
+
+        String streamed = admin().accept("text/event-stream").get("/api/v1/deployments/" + id + "/logs").then()
+                .statusCode(200).extract().asString();
+        assertThat(streamed).contains("pushing with [redacted] ").contains(" [cut]").doesNotContain("ghp_");
     }
 
     @Test
