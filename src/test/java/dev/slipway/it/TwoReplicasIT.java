@@ -100,9 +100,9 @@ class TwoReplicasIT {
 
             // One clock, the test's: when it heard A's NOTIFY for the batch holding a line (when B's listener
             // hears it too), and when B's viewer received that line. Only lines committed after the viewer
-            // joined count; earlier ones came from the stored history. The issue asks for "within one second";
-            // a single slow moment of a loaded 2-core machine (a GC pause, the other process's JIT) can delay
-            // one batch, so the median over many lines is held to that, not the worst one.
+            // joined count; earlier ones came from the stored history. The issue asks for "within one second":
+            // 95 % of the lines are held to that, and the median to a quarter of it. A single slow moment of a
+            // loaded 2-core machine (a GC pause, the other process's JIT) can delay one batch, so not the worst.
             List<Long> delays = new ArrayList<>();
             for (long seq = 1; seq <= LINES; seq++) {
                 Instant committed = announced.committedAt(id, seq);
@@ -112,8 +112,12 @@ class TwoReplicasIT {
             }
             assertThat(delays).as("lines committed while the viewer watched").hasSizeGreaterThan(LINES / 2);
             delays.sort(null);
-            assertThat(delays.get(delays.size() / 2)).as("median delay in ms, NOTIFY to viewer on B")
-                    .isLessThan(1000);
+            long median = delays.get(delays.size() / 2);
+            long p95 = delays.get(delays.size() * 95 / 100);
+            System.out.printf("NOTIFY on A to viewer on B: median %d ms, p95 %d ms, max %d ms over %d lines%n",
+                    median, p95, delays.get(delays.size() - 1), delays.size());
+            assertThat(median).as("median delay in ms, NOTIFY to viewer on B").isLessThan(250);
+            assertThat(p95).as("95th percentile delay in ms, NOTIFY to viewer on B").isLessThan(1000);
         } finally {
             listener.close();
         }
