@@ -1,7 +1,5 @@
 package dev.slipway.queue;
 
-import java.util.concurrent.atomic.AtomicReference;
-
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.Config;
@@ -37,7 +35,8 @@ public class BrokerPrefetch implements ClientCustomizer<RabbitMQOptions> {
 
     private final Vertx vertx;
     private final Replica replica;
-    private final AtomicReference<Channel> consumerChannel = new AtomicReference<>();
+    /** The channel the consumer runs on; null before it started. Guarded by {@code this}. */
+    private Channel consumerChannel;
     /** The prefetch the last claim pass asked for; 0 before the first pass. */
     private volatile int wanted;
     /** The prefetch the broker has confirmed for {@link #consumerChannel}; 0 when none. Guarded by {@code this}. */
@@ -72,7 +71,7 @@ public class BrokerPrefetch implements ClientCustomizer<RabbitMQOptions> {
     /** The consumer (re)started on {@code amqpChannel}: its prefetch is unset there until set again. */
     void consumerStarted(Channel amqpChannel) {
         synchronized (this) {
-            consumerChannel.set(amqpChannel);
+            consumerChannel = amqpChannel;
             applied = 0;
         }
         apply();
@@ -94,7 +93,7 @@ public class BrokerPrefetch implements ClientCustomizer<RabbitMQOptions> {
         Channel target;
         int value;
         synchronized (this) {
-            target = consumerChannel.get();
+            target = consumerChannel;
             value = wanted;
             if (target == null || value == 0 || value == applied || applying) {
                 return;
@@ -108,7 +107,7 @@ public class BrokerPrefetch implements ClientCustomizer<RabbitMQOptions> {
         }, false).onComplete(result -> {
             synchronized (this) {
                 applying = false;
-                if (result.succeeded() && consumerChannel.get() == target) {
+                if (result.succeeded() && consumerChannel == target) {
                     applied = value;
                 }
             }
